@@ -1,0 +1,20 @@
+"""mteb-redundancy: how much of a text embedding a task needs, and how prompts shape it.
+
+Importing this package is cheap (no MTEB, no torch). It makes sure that MTEB, whenever it is
+imported, sees the models and tasks that mteb-redundancy and its plugins register, so that
+``import mteb_redundancy; mteb.get_model("... (prompt=none, dim=64)")`` works even where the
+``.pth`` start-up hook has been disabled.
+"""
+
+__version__ = "0.1.0"
+
+
+def _install_mteb_hook() -> None:
+    try:
+        import _mteb_redundancy_autoload
+    except ImportError:  # running from a source tree that was never installed
+        return
+    _mteb_redundancy_autoload.install()
+
+
+_install_mteb_hook()

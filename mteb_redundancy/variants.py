@@ -1,0 +1,138 @@
+"""From registered ``ModelSpec``s to MTEB ``ModelMeta``s and loaded encoders, by variant name."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from mteb.models import ModelMeta
+
+from mteb_redundancy.naming import VariantName, parse_variant_name
+from mteb_redundancy.plugins import Registry, get_registry
+from mteb_redundancy.reduction import REDUCTIONS, check_dimension
+
+
+class UnknownModelError(KeyError):
+    """A model name no plugin registered; the message names the closest registered ones."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def full_dimension(spec, base_meta: ModelMeta | None) -> int | None:
+    if spec.embed_dim is not None:
+        return spec.embed_dim
+    if base_meta is not None and isinstance(base_meta.embed_dim, int):
+        return base_meta.embed_dim
+    return None
+
+
+def _fallback_meta(spec) -> dict[str, Any]:
+    return {
+        "name": spec.model_id,
+        "revision": spec.revision,
+        "release_date": None,
+        "languages": None,
+        "n_parameters": None,
+        "memory_usage_mb": None,
+        "max_tokens": None,
+        "embed_dim": spec.embed_dim,
+        "license": None,
+        "open_weights": True,
+        "public_training_code": None,
+        "public_training_data": None,
+        "framework": ["PyTorch"],
+        "reference": f"https://huggingface.co/{spec.model_id}",
+        "similarity_fn_name": spec.similarity,
+        "use_instructions": False,
+        "training_datasets": None,
+    }
+
+
+def variant_meta(spec, variant: VariantName, base_meta: ModelMeta | None, revision: str | None) -> ModelMeta:
+    """The variant's ``ModelMeta``: its base model's facts, with the variant's name and ``embed_dim``."""
+    full_dim = full_dimension(spec, base_meta)
+    fields = base_meta.model_dump(exclude={"loader"}) if base_meta is not None else _fallback_meta(spec)
+    fields.update(spec.meta)
+    fields.update(
+        name=str(variant),
+        revision=revision or fields.get("revision"),
+        embed_dim=variant.dim if variant.dim is not None else full_dim,
+        adapted_from=spec.model_id,
+        loader=load_variant,
+        loader_kwargs={},
+        similarity_fn_name=spec.similarity,
+        use_instructions=variant.prompt in ("instruction", "instructor", "prompteol") or bool(fields.get("use_instructions")),
+        experiment_kwargs=None,
+        extra_requirements_groups=None,
+    )
+    return ModelMeta(**fields)
+
+
+def _registered_names(model_registry) -> list[str]:
+    return [name for name, meta in model_registry.items() if meta.loader is load_variant]
+
+
+def resolve_variant(name: str, model_registry, registry: Registry | None = None) -> ModelMeta:
+    """The ``ModelMeta`` for a variant name that follows the naming scheme, registering it if its
+    dimension was not among the pre-registered ones. Raises a clear error otherwise."""
+    registry = registry or get_registry()
+    try:
+        variant = parse_variant_name(name)
+    except ValueError as error:
+        raise UnknownModelError(f"{error} {_suggest(name, model_registry)}") from None
+    spec = registry.models.get(variant.base)
+    if spec is None:
+        raise UnknownModelError(
+            f"No mteb-redundancy plugin registered the model {variant.base!r}. {_suggest(name, model_registry)} "
+            f"Register it with `mteb-redundancy add-model {variant.base}` or a plugin's register_models hook."
+        )
+    if variant.prompt not in spec.prompt_styles:
+        raise UnknownModelError(
+            f"{spec.model_id} has no prompt style {variant.prompt!r}; registered styles: "
+            f"{', '.join(spec.prompt_styles)}."
+        )
+    if variant.reduction not in REDUCTIONS:
+        raise UnknownModelError(f"Unknown reduction {variant.reduction!r} in {name!r}; choose from {', '.join(REDUCTIONS)}.")
+    base_meta = model_registry.get(spec.model_id)
+    full_dim = full_dimension(spec, base_meta)
+    if variant.dim is not None:
+        check_dimension(variant.dim, full_dim, spec.model_id)
+        if variant.dim == full_dim:
+            raise UnknownModelError(
+                f"{name!r} asks for the full dimension; its name is {str(VariantName(spec.model_id, variant.prompt))!r}."
+            )
+    source = registry.source_for(spec.model_id)
+    meta = variant_meta(spec, variant, base_meta, spec.revision or (source.revision if source else None))
+    model_registry[str(variant)] = meta
+    return meta
+
+
+def _suggest(name: str, model_registry) -> str:
+    candidates = _registered_names(model_registry)
+    close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.6)
+    if not close:
+        base = name.split(" (")[0]
+        close = sorted({c for c in candidates if c.split(" (")[0] == base})[:3] or sorted(
+            {c.split(" (")[0] for c in candidates}
+        )[:3]
+    return f"Closest registered names: {'; '.join(repr(c) for c in close)}." if close else ""
+
+
+def load_variant(model_name: str, revision: str | None = None, device: str | None = None, **kwargs: Any):
+    """MTEB loader for every registered variant (``ModelMeta.loader``)."""
+    from mteb_redundancy.encoders.wrapper import PromptedEncoder
+
+    registry = get_registry()
+    variant = parse_variant_name(model_name)
+    spec = registry.models[variant.base]
+    source = registry.source_for(spec.model_id)
+    return PromptedEncoder(
+        spec,
+        variant,
+        location=str(source.path) if source else spec.model_id,
+        revision=revision or spec.revision or (source.revision if source else None),
+        device=device,
+        cache=kwargs.get("cache"),
+        show_progress=kwargs.get("show_progress", True),
+    )
