@@ -18,3 +18,22 @@ def _install_mteb_hook() -> None:
 
 
 _install_mteb_hook()
+
+# Public names, imported on first use so that ``import mteb_redundancy.metrics`` stays light.
+_LAZY = {
+    "ModelSpec": "mteb_redundancy.modelspec",
+    "hookimpl": "mteb_redundancy.hookspecs",
+    "get_encoder": "mteb_redundancy.variants",
+    "EmbeddingCache": "mteb_redundancy.cache",
+    "Prompt": "mteb_redundancy.prompts",
+    "resolve_prompt": "mteb_redundancy.prompts",
+}
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'mteb_redundancy' has no attribute {name!r}")

@@ -93,9 +93,28 @@ def _dims(value: str) -> list[int]:
         raise argparse.ArgumentTypeError(f"--dims takes whole numbers separated by commas, got {value!r}") from None
 
 
+# Feature modules that add their own sub-commands: each has ``add_parser(commands)`` that adds a
+# sub-parser with ``set_defaults(handler=...)``; a handler takes (args, rest) and returns an exit code.
+COMMAND_MODULES = (
+    "mteb_redundancy.commands.report",
+    "mteb_redundancy.commands.displacement_map",
+    "mteb_redundancy.commands.sweep",
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
+    import importlib
+
     parser = argparse.ArgumentParser(prog="mteb-redundancy", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
+    for module_name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name != module_name:
+                raise
+            continue
+        module.add_parser(commands)
 
     run = commands.add_parser("run", help="`mteb run` with mteb-redundancy's models and tasks", add_help=False)
     run.set_defaults(handler=_cmd_run)

@@ -136,3 +136,22 @@ def load_variant(model_name: str, revision: str | None = None, device: str | Non
         cache=kwargs.get("cache"),
         show_progress=kwargs.get("show_progress", True),
     )
+
+
+def get_encoder(name: str, *, device: str | None = None, cache=None, show_progress: bool = True):
+    """Load a registered variant as a ``PromptedEncoder`` with its ``ModelMeta`` attached.
+
+    Unlike ``mteb.get_model(name, cache=...)``, options given here do not become MTEB
+    "experiment" kwargs, so results land under the variant's plain name.
+    """
+    from mteb_redundancy.registration import _model_registry, register_all
+
+    register_all()
+    import mteb
+
+    meta = mteb.get_model_meta(name)
+    if meta.loader is not load_variant:
+        raise UnknownModelError(f"{name!r} is an MTEB model, not an mteb-redundancy variant. {_suggest(name, _model_registry())}")
+    encoder = load_variant(name, meta.revision, device=device, cache=cache, show_progress=show_progress)
+    encoder.mteb_model_meta = meta
+    return encoder

@@ -60,3 +60,5 @@ class WikiTopicClassification(AbsTaskClassification):
             }
         )
         self.data_loaded = True
+
+TASKS = (WikiTopicClassification,)

@@ -1,0 +1,1 @@
+"""Sub-commands of ``mteb-redundancy``, one module each (see ``cli.COMMAND_MODULES``)."""
