@@ -17,8 +17,6 @@ def _install_mteb_hook() -> None:
     _mteb_redundancy_autoload.install()
 
 
-_install_mteb_hook()
-
 # Public names, imported on first use so that ``import mteb_redundancy.metrics`` stays light.
 _LAZY = {
     "ModelSpec": "mteb_redundancy.modelspec",
@@ -37,3 +35,7 @@ def __getattr__(name: str):
 
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'mteb_redundancy' has no attribute {name!r}")
+
+
+# Last, because registering may import plugins that import the public names above.
+_install_mteb_hook()

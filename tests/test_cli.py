@@ -1,0 +1,89 @@
+"""Plain `mteb run` (and friends) on registered variants write MTEB results that MTEB reads back."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BASE = "sentence-transformers/all-MiniLM-L6-v2"
+BIN = Path(sys.executable).parent
+
+
+def run(args: list[str], **env_overrides) -> subprocess.CompletedProcess:
+    env = {**os.environ, **env_overrides}
+    result = subprocess.run(args, capture_output=True, text=True, env=env, timeout=900)
+    return result
+
+
+def accuracy(folder: Path, model: str, mteb_module) -> float:
+    results = mteb_module.ResultCache(folder).load_results(models=[model], tasks=["WikiTopicClassification"], include_remote=False)
+    (model_result,) = results.model_results
+    (task_result,) = model_result.task_results
+    return task_result.get_score()
+
+
+@pytest.mark.parametrize(
+    "command, dim",
+    [
+        ([str(BIN / "mteb"), "run"], 64),
+        ([sys.executable, "-m", "mteb", "run"], 32),
+        ([str(BIN / "mteb-redundancy"), "run"], 16),
+    ],
+    ids=["mteb", "python -m mteb", "mteb-redundancy run"],
+)
+def test_mteb_run_writes_results_that_result_cache_loads(command, dim, tmp_path, mteb_module):
+    name = f"{BASE} (prompt=none, dim={dim})"
+    result = run([*command, "-m", name, "-t", "WikiTopicClassification", "--output-folder", str(tmp_path)])
+    assert result.returncode == 0, result.stderr[-3000:]
+    (meta_file,) = tmp_path.rglob("model_meta.json")
+    assert json.loads(meta_file.read_text())["name"] == name
+    assert json.loads(meta_file.read_text())["embed_dim"] == dim
+    assert 0.2 < accuracy(tmp_path, name, mteb_module) <= 1.0  # 11 topics: chance is about 0.17
+
+
+def test_from_python_after_import_mteb_redundancy(tmp_path, mteb_module):
+    import mteb_redundancy  # noqa: F401
+
+    name = f"{BASE} (prompt=none, dim=64)"
+    model = mteb_module.get_model(name, device="cpu")
+    mteb_module.evaluate(model, mteb_module.get_tasks(tasks=["WikiTopicClassification"]), cache=mteb_module.ResultCache(tmp_path))
+    assert accuracy(tmp_path, name, mteb_module) > 0.2
+
+
+def test_mteb_lists_the_project_tasks():
+    listing = run([str(BIN / "mteb"), "available-tasks"])
+    assert "WikiTopicClassification" in listing.stdout
+
+
+def test_models_command_lists_variants_and_their_plugin():
+    listing = run([str(BIN / "mteb-redundancy"), "models", "--filter", "MiniLM", "--all"])
+    assert listing.returncode == 0, listing.stderr
+    assert f"{BASE} (prompt=instruction, dim=64, reduction=random)" in listing.stdout
+    assert "plugin offline_models" in listing.stdout
+
+
+def test_unknown_model_in_mteb_run_names_close_matches(tmp_path):
+    result = run([str(BIN / "mteb"), "run", "-m", f"{BASE} (prompt=nne, dim=64)", "-t", "WikiTopicClassification", "--output-folder", str(tmp_path)])
+    assert result.returncode != 0
+    assert f"{BASE} (prompt=none, dim=64)" in result.stderr
+
+
+def test_add_model_makes_a_local_folder_reachable_without_a_plugin(tmp_path, minilm_path):
+    models_file = tmp_path / "models.toml"
+    env = {"MTEB_REDUNDANCY_MODELS": str(models_file)}
+    added = run(
+        [str(BIN / "mteb-redundancy"), "add-model", "my-lab/minilm-copy", "--path", str(minilm_path),
+         "--prompt", "none", "--prompt", "prefix", "--dims", "48", "--embed-dim", "384"],
+        **env,
+    )
+    assert added.returncode == 0, added.stderr
+    listing = run([str(BIN / "mteb-redundancy"), "models", "--filter", "my-lab", "--all"], **env)
+    assert "my-lab/minilm-copy (prompt=prefix, dim=48)" in listing.stdout
+    assert "plugin mteb_redundancy.user_models" in listing.stdout
+    code = "import mteb; m = mteb.get_model('my-lab/minilm-copy (prompt=none, dim=48)'); print(m.location)"
+    loaded = run([sys.executable, "-c", code], **env)
+    assert loaded.stdout.strip() == str(minilm_path), loaded.stderr
