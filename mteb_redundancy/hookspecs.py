@@ -30,10 +30,13 @@ def register_models(register):
 def register_model_sources(register):
     """Say where a model's weights are, for machines without the model hub.
 
-    Call ``register(model_id, path, revision=None)``: loading ``model_id`` then reads ``path``
-    (a folder that ``SentenceTransformer(path)`` or ``AutoModel.from_pretrained(path)`` accepts)
-    instead of downloading. ``revision`` names the hub commit those files are, so that results
-    and caches record the true revision.
+    Call ``register(model_id, path, revision=None, weights=None)``: loading ``model_id`` then reads
+    ``path`` (a folder that ``SentenceTransformer(path)`` or ``AutoModel.from_pretrained(path)``
+    accepts) instead of downloading. ``path`` may also be a callable returning that folder, called
+    when the model is loaded, for weights that must be produced first (converted from GGUF, say);
+    keep registration itself cheap. ``revision`` names the hub commit those files are, so that
+    results and caches record the true revision; ``weights`` says how the files differ from that
+    commit (``"gguf:model.Q4_1.gguf"``), which keeps their cached embeddings apart.
     """
 
 

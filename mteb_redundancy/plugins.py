@@ -56,9 +56,21 @@ class PluginError:
 
 @dataclass(frozen=True)
 class ModelSource:
-    path: Path
+    """Where a model's weights are. ``path`` is a folder, or a callable that produces one on first
+    load (e.g. converts a GGUF file once) and returns it. ``weights`` says how the files differ from
+    the hub revision (e.g. a quantized copy); it becomes part of embedding cache keys."""
+
+    path: Path | Callable[[], str | os.PathLike]
     revision: str | None
     plugin: str
+    weights: str | None = None
+
+    def resolve(self) -> Path:
+        """The weights folder, produced now if the source is lazy."""
+        path = Path(self.path() if callable(self.path) else self.path)
+        if not path.exists():
+            raise FileNotFoundError(f"plugin {self.plugin!r} gave a weights folder that does not exist: {path}")
+        return path
 
 
 @dataclass
@@ -142,11 +154,17 @@ def _collect(pm: pluggy.PluginManager, errors: list[PluginError]) -> Registry:
         return register
 
     def source_register(plugin: str) -> Callable[..., None]:
-        def register(model_id: str, path: str | os.PathLike, revision: str | None = None) -> None:
-            path = Path(path)
-            if not path.exists():
-                raise FileNotFoundError(f"weights folder for {model_id} does not exist: {path}")
-            registry.sources[model_id] = ModelSource(path=path, revision=revision, plugin=plugin)
+        def register(
+            model_id: str,
+            path: str | os.PathLike | Callable[[], str | os.PathLike],
+            revision: str | None = None,
+            weights: str | None = None,
+        ) -> None:
+            if not callable(path):
+                path = Path(path)
+                if not path.exists():
+                    raise FileNotFoundError(f"weights folder for {model_id} does not exist: {path}")
+            registry.sources[model_id] = ModelSource(path=path, revision=revision, plugin=plugin, weights=weights)
 
         return register
 

@@ -73,6 +73,39 @@ def _register_tasks(registry) -> None:
         tasks_module.TASK_LIST = kept + tuple(added)
 
 
+def _modules_being_imported() -> list[str]:
+    """Modules whose import is under way (other than mteb's own). If ``import mteb`` happened inside
+    one of them, a plugin may be that very module, half-loaded: registering now would miss it."""
+    import sys
+
+    return [
+        name
+        for name, module in list(sys.modules.items())
+        if getattr(getattr(module, "__spec__", None), "_initializing", False)
+        and name != "mteb"
+        and not name.startswith("mteb.")
+    ]
+
+
+def _wrap(module, attribute: str) -> None:
+    """Make ``module.attribute`` finish a deferred registration before it runs."""
+    original = getattr(module, attribute)
+    if getattr(original, "_mteb_redundancy_wrapped", False):
+        return
+
+    @functools.wraps(original)
+    def wrapper(*args, **kwargs):
+        _register_now()
+        return original(*args, **kwargs)
+
+    wrapper._mteb_redundancy_wrapped = True
+    setattr(module, attribute, wrapper)
+    import mteb
+
+    if getattr(mteb, attribute, None) is original:
+        setattr(mteb, attribute, wrapper)
+
+
 def _wrap_get_model_meta() -> None:
     module = importlib.import_module("mteb.models.get_model_meta")
     original = module.get_model_meta
@@ -84,6 +117,7 @@ def _wrap_get_model_meta() -> None:
         from mteb_redundancy.naming import looks_like_variant
         from mteb_redundancy.variants import resolve_variant
 
+        _register_now()
         model_registry = _model_registry()
         if isinstance(model_name, str) and model_name not in model_registry and looks_like_variant(model_name):
             resolve_variant(model_name, model_registry)
@@ -97,8 +131,7 @@ def _wrap_get_model_meta() -> None:
         mteb.get_model_meta = get_model_meta
 
 
-def register_all() -> None:
-    """Register every plugin's models and tasks into MTEB. Idempotent and thread-safe."""
+def _register_now() -> None:
     global _done
     with _lock:
         if _done:
@@ -109,4 +142,18 @@ def register_all() -> None:
         registry = get_registry()
         _register_models(registry)
         _register_tasks(registry)
+
+
+def register_all() -> None:
+    """Register every plugin's models and tasks into MTEB. Idempotent and thread-safe.
+
+    When ``import mteb`` ran inside another module's import (a plugin or task module that imports
+    mteb at its top), registration waits until MTEB is first asked for a model or a task.
+    """
+    with _lock:
         _wrap_get_model_meta()
+        tasks_module = importlib.import_module("mteb.get_tasks")
+        for attribute in ("get_task", "get_tasks"):
+            _wrap(tasks_module, attribute)
+        if not _modules_being_imported():
+            _register_now()

@@ -90,7 +90,7 @@ def resolve_variant(name: str, model_registry, registry: Registry | None = None)
     if variant.prompt not in spec.prompt_styles:
         raise UnknownModelError(
             f"{spec.model_id} has no prompt style {variant.prompt!r}; registered styles: "
-            f"{', '.join(spec.prompt_styles)}."
+            f"{', '.join(spec.prompt_styles)}. {_suggest(name, model_registry)}"
         )
     if variant.reduction not in REDUCTIONS:
         raise UnknownModelError(f"Unknown reduction {variant.reduction!r} in {name!r}; choose from {', '.join(REDUCTIONS)}.")
@@ -127,11 +127,15 @@ def load_variant(model_name: str, revision: str | None = None, device: str | Non
     variant = parse_variant_name(model_name)
     spec = registry.models[variant.base]
     source = registry.source_for(spec.model_id)
+    revision = revision or spec.revision or (source.revision if source else None)
+    if source is not None and source.weights:
+        # Files that are not the hub's (a quantized copy) must not share cached vectors with it.
+        revision = f"{revision}+{source.weights}"
     return PromptedEncoder(
         spec,
         variant,
-        location=str(source.path) if source else spec.model_id,
-        revision=revision or spec.revision or (source.revision if source else None),
+        location=str(source.resolve()) if source else spec.model_id,
+        revision=revision,
         device=device,
         cache=kwargs.get("cache"),
         show_progress=kwargs.get("show_progress", True),

@@ -13,6 +13,8 @@ import importlib
 # encoder name -> "module:class", imported on first use (torch and transformers are slow to import)
 BACKENDS = {
     "sentence-transformers": "mteb_redundancy.encoders.sentence_transformers:SentenceTransformerBackend",
+    "prompteol": "mteb_redundancy.encoders.prompteol:PromptEOLBackend",
+    "instructor": "mteb_redundancy.encoders.instructor:InstructorBackend",
 }
 
 

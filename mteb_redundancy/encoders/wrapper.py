@@ -95,6 +95,7 @@ class PromptedEncoder(AbsEncoder):
             instructions=self.spec.instructions,
             instruction_template=self.spec.instruction_template,
             instructor_template=self.spec.instructor_template,
+            demonstrations=self.spec.encoder_options.get("demonstrations"),
         )
 
     def _cache_key(self, prompt: Prompt) -> CacheKey:

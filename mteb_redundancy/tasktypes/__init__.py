@@ -1,0 +1,1 @@
+"""Task types MTEB does not have (intrinsic measures rather than scores to maximize); one module each."""

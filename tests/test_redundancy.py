@@ -1,0 +1,129 @@
+"""Redundancy per prompt type: a real `mteb run` of RedundancyWikiSmall on all-MiniLM-L6-v2."""
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mteb_redundancy.metrics import isoscore, twonn
+from mteb_redundancy.redundancy import PROMPT_TYPES, prompt_sources
+
+BASE = "sentence-transformers/all-MiniLM-L6-v2"
+PREFIX = f"{BASE} (prompt=prefix)"
+
+
+@pytest.fixture(scope="module")
+def prefix_run(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("redundancy")
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "mteb"), "run", "-m", PREFIX, "-t", "RedundancyWikiSmall", "--output-folder", str(out)],
+        capture_output=True, text=True, timeout=1500, env=dict(os.environ),
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return out
+
+
+@pytest.fixture(scope="module")
+def prefix_scores(prefix_run) -> dict:
+    (path,) = prefix_run.rglob("RedundancyWikiSmall.json")
+    return json.loads(path.read_text())["scores"]["test"][0]
+
+
+def test_the_result_holds_every_prompt_types_figures(prefix_scores):
+    assert set(prefix_scores["prompt_types"]) == set(PROMPT_TYPES)
+    for prompt_type, figures in prefix_scores["prompt_types"].items():
+        assert 1 < figures["twonn"] < 384
+        assert 0 < figures["isoscore"] < figures["gaussian_isoscore"] < 1
+        assert (figures["n_points"], figures["n_dims"], figures["n_duplicates_dropped"]) == (1000, 384, 0)
+        assert [p["d"] for p in figures["by_dimension"]] == [2, 4, 8, 16, 32, 64, 128, 256, 384]
+        assert figures["by_dimension"][-1]["twonn"] == pytest.approx(figures["twonn"])
+    counts = {t: len(prefix_scores["prompt_types"][t]["per_instruction"]) for t in PROMPT_TYPES}
+    assert counts == {"retrieval_query": 6, "retrieval_document": 6, "classification": 5, "clustering": 3, "none": 1}
+    assert prefix_scores["main_score"] == prefix_scores["twonn_retrieval_query"]
+    # E5-style prefixes: documents get "passage: ", the other types "query: ", so they differ
+    assert prefix_scores["twonn_retrieval_document"] != prefix_scores["twonn_retrieval_query"]
+    assert prefix_scores["twonn_classification"] == prefix_scores["twonn_retrieval_query"]
+
+
+def test_reported_figures_are_the_estimators_on_the_models_embeddings(prefix_scores, load_variant, mteb_module):
+    from mteb_redundancy.cache import EmbeddingCache
+
+    task = mteb_module.get_task("RedundancyWikiSmall")
+    texts = task.load_texts()
+    model = load_variant(PREFIX, cache=EmbeddingCache(os.environ["MTEB_REDUNDANCY_CACHE"]))
+    X = model.embed(texts, model.prompt_for("NQHardNegatives", "Retrieval", "document"))
+    assert model.texts_encoded == 0  # served by the cache the `mteb run` filled
+    figures = prefix_scores["prompt_types"]["retrieval_document"]
+    assert figures["twonn"] == pytest.approx(twonn(X).dimension, rel=1e-5)
+    assert figures["isoscore"] == pytest.approx(isoscore(X), rel=1e-5)
+
+
+def test_a_model_with_one_prompt_for_all_types_encodes_the_corpus_once(load_variant, mteb_module, tmp_path):
+    task = mteb_module.get_task("RedundancyWikiSmall")
+    model = load_variant(f"{BASE} (prompt=none, dim=64)")
+    result = mteb_module.evaluate(model, [task], cache=mteb_module.ResultCache(tmp_path))
+    assert model.texts_encoded == 1000
+    scores = result.task_results[0].scores["test"][0]
+    assert {scores[f"twonn_{t}"] for t in PROMPT_TYPES} == {scores["twonn_none"]}
+    assert scores["prompt_types"]["none"]["n_dims"] == 64
+    assert [p["d"] for p in scores["prompt_types"]["none"]["by_dimension"]] == [2, 4, 8, 16, 32, 64]
+
+
+def test_duplicate_texts_are_dropped_and_counted(load_variant, mteb_module, wiki_texts, tmp_path):
+    from mteb_redundancy.tasktypes.redundancy import AbsTaskRedundancy
+
+    class DuplicatedWiki(AbsTaskRedundancy):
+        metadata = mteb_module.get_task("RedundancyWikiSmall").metadata.model_copy(update={"name": "DuplicatedWiki"})
+        prompt_types = ("none",)
+        main_prompt_type = "none"
+
+        def load_texts(self):
+            return wiki_texts[:150] + wiki_texts[:25] + [""]
+
+    model = load_variant(f"{BASE} (prompt=none)")
+    result = mteb_module.evaluate(model, [DuplicatedWiki()], cache=mteb_module.ResultCache(tmp_path))
+    scores = result.task_results[0].scores["test"][0]
+    assert scores["n_duplicate_texts_dropped"] == 26
+    assert scores["prompt_types"]["none"]["n_points"] == 150
+    assert np.isfinite(scores["twonn_none"])
+
+
+def test_prompt_types_follow_seed_000s_task_list():
+    sources = prompt_sources()
+    assert {s.task_name for s in sources if s.prompt_type == "clustering"} == {
+        "ArxivClusteringS2S", "RedditClustering", "StackExchangeClustering"}
+    assert all(s.side == "document" for s in sources if s.prompt_type == "retrieval_document")
+    with pytest.raises(ValueError, match="Unknown prompt type"):
+        prompt_sources(["retrieval"])
+
+
+def test_an_unknown_task_type_is_a_clear_error(mteb_module):
+    from mteb_redundancy.tasktypes.redundancy import RedundancyMetadata
+
+    fields = mteb_module.get_task("RedundancyWikiSmall").metadata.model_dump()
+    with pytest.raises(ValueError, match="Did you mean 'Redundancy'"):
+        RedundancyMetadata(**{**fields, "type": "Redundancey"})
+
+
+def test_table_and_plot_commands_read_the_result_folder(prefix_run, prefix_scores, tmp_path):
+    from mteb_redundancy.cli import main
+    from mteb_redundancy.redundancy_report import figure, load_rows
+
+    out = tmp_path / "table.csv"
+    assert main(["redundancy-table", str(prefix_run), "--task", "RedundancyWikiSmall", "--format", "csv", "--out", str(out)]) == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    (twonn_row,) = [r for r in rows if r["measure"] == "twonn"]
+    assert twonn_row["model"] == PREFIX
+    assert float(twonn_row["document"]) == pytest.approx(prefix_scores["twonn_retrieval_document"], abs=0.01)
+
+    png = tmp_path / "redundancy.png"
+    assert main(["redundancy-plot", str(prefix_run), "--task", "RedundancyWikiSmall", "--out", str(png)]) == 0
+    assert png.stat().st_size > 10_000
+    fig = figure(load_rows(prefix_run, "RedundancyWikiSmall"))
+    assert [len(ax.lines) for ax in fig.axes] == [5, 5]
