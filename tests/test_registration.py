@@ -71,3 +71,15 @@ def test_registering_twice_changes_nothing(mteb_module):
     _mteb_redundancy_autoload.install()
     after = (len(tasks_module.TASK_LIST), len(importlib.import_module("mteb.models.model_implementations").MODEL_REGISTRY))
     assert before == after
+
+
+def test_importing_a_task_module_before_mteb_still_registers_everything():
+    # `import mteb` then happens inside the task module's own import; registering at that moment
+    # would miss the half-loaded module, so registration waits for MTEB's first lookup.
+    code = (
+        "import mteb_redundancy_tasks.classification, mteb; "
+        "print(mteb.get_task('WikiTopicClassification').metadata.name, "
+        f"mteb.get_model_meta('{BASE} (prompt=none, dim=8)').embed_dim)"
+    )
+    result = run_python(code)
+    assert result.stdout.split() == ["WikiTopicClassification", "8"], result.stderr[-2000:]

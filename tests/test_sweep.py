@@ -1,9 +1,8 @@
 """Dimension sweeps (spec sections 3 and 8): one full-dimension encoding per (model, prompt, task),
 every d scored by MTEB's own evaluators, results under each variant's registered name.
 
-Real MTEB, real all-MiniLM-L6-v2. The sweep over STSBenchmarkOffline runs once per module with an
-embedding cache of its own, so that what reached the model can be counted; the other tests reuse
-that cache.
+Real MTEB, real all-MiniLM-L6-v2, the session's embedding cache. The sweep over STSBenchmarkOffline
+runs once per module; what reached the model is counted against what the cache lacked before.
 """
 
 from __future__ import annotations
@@ -46,45 +45,53 @@ def assert_same_scores(a: dict, b: dict, tolerance: float = 1e-6) -> None:
 
 
 @pytest.fixture(scope="module")
-def embeddings(tmp_path_factory):
-    """An embedding cache that only this module writes to."""
-    return tmp_path_factory.mktemp("sweep-embeddings")
+def embeddings(mteb_module):
+    """The session's embedding cache (conftest sets it up)."""
+    return Path(os.environ["MTEB_REDUNDANCY_CACHE"])
+
+
+def sts_texts(mteb) -> list[str]:
+    task = mteb.get_task(STS)
+    task.load_data()
+    return sorted(set(task.dataset["test"]["sentence1"]) | set(task.dataset["test"]["sentence2"]))
 
 
 @pytest.fixture(scope="module")
 def sts_sweep(mteb_module, embeddings, tmp_path_factory):
-    from mteb_redundancy import EmbeddingCache
+    """The sweep, and how many of the task's texts the embedding cache lacked before it."""
+    from mteb_redundancy import EmbeddingCache, get_encoder
+    from mteb_redundancy.prompts import NO_PROMPT
     from mteb_redundancy.sweep import run_sweep
 
+    probe = get_encoder(variant(), device="cpu", cache=EmbeddingCache(embeddings))  # loads no model
+    _, missing = probe.cache.lookup(probe._cache_key(NO_PROMPT), sts_texts(mteb_module))
     output = tmp_path_factory.mktemp("sts-sweep")
     result = run_sweep(
         MINILM, "none", [8, 32, "full"], ["first", "random"], [STS], output,
         device="cpu", embedding_cache=EmbeddingCache(embeddings), show_progress=False,
     )
-    return result, output
+    return result, output, len(missing)
 
 
 def test_sweep_encodes_each_text_once(mteb_module, sts_sweep):
-    result, _ = sts_sweep
-    data = mteb_module.get_task(STS)
-    data.load_data()
-    texts = set(data.dataset["test"]["sentence1"]) | set(data.dataset["test"]["sentence2"])
+    result, _, missing_before = sts_sweep
     (count,) = result.encodings
-    # Five variants (full, first/random at 8 and 32); MTEB asks for sentence1 and sentence2 in each.
+    # Five variants (full, first/random at 8 and 32); MTEB asks for sentence1 and sentence2 in each:
+    # two requests reach the encoder, the other eight are served from the sweep's memo.
     assert (count.requests, count.reuses) == (2, 2 * 4)
-    assert count.texts_encoded == result.texts_encoded == len(texts)
+    # Each text the cache lacked reached the model once (all of them, in a fresh session).
+    assert count.texts_encoded == result.texts_encoded == missing_before
     assert {(r.reduction, r.dim) for r in result.rows} == {
         ("first", 8), ("first", 32), ("first", 384), ("random", 8), ("random", 32), ("random", 384)
     }
 
 
-def test_sweep_score_equals_mteb_run_of_the_variant(sts_sweep, embeddings, tmp_path):
-    result, output = sts_sweep
+def test_sweep_score_equals_mteb_run_of_the_variant(sts_sweep, tmp_path):
+    result, output, _ = sts_sweep
     name = variant(dim=32)
-    env = dict(os.environ, MTEB_REDUNDANCY_CACHE=str(embeddings))
-    completed = subprocess.run(
+    completed = subprocess.run(  # the session's environment: same embedding cache, MTEB cache, no hub
         [sys.executable, "-m", "mteb", "run", "-m", name, "-t", STS, "--output-folder", str(tmp_path)],
-        env=env, capture_output=True, text=True, timeout=300,
+        capture_output=True, text=True, timeout=300,
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
     cli_file, sweep_file = result_file(tmp_path, name, STS), result_file(output, name, STS)
@@ -98,7 +105,7 @@ def test_random_reduction_is_reproducible(mteb_module, sts_sweep, embeddings, tm
     from mteb_redundancy import EmbeddingCache, get_encoder
     from mteb_redundancy.sweep import run_sweep
 
-    result, output = sts_sweep
+    result, output, _ = sts_sweep
     again = run_sweep(MINILM, "none", [8], "random", [STS], tmp_path / "again", device="cpu",
                       embedding_cache=EmbeddingCache(embeddings), show_progress=False)
     assert again.score(STS, MINILM, "none", "random", 8) == result.score(STS, MINILM, "none", "random", 8)
@@ -153,7 +160,7 @@ def test_dimension_above_the_models_errors_before_encoding(mteb_module, tmp_path
 def test_plot_has_one_line_per_variant(sts_sweep, tmp_path):
     from mteb_redundancy.sweep_plots import curve_label, plot_sweep, write_sweep_report
 
-    result, _ = sts_sweep
+    result, _, _ = sts_sweep
     written = write_sweep_report(result, tmp_path / "sweep.png")
     assert [p.name for p in written] == ["sweep.png", "sweep.svg", "sweep.md", "sweep.csv"]
     assert written[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and b"<svg" in written[1].read_bytes()[:2000]
@@ -244,16 +251,15 @@ def test_wiki_tasks_score_as_separate_runs(mteb_module, embeddings, tmp_path):
     assert result.score("WikiRetrieval", MINILM, dim=None) > 0.5
 
 
-def test_cli_sweep_writes_figure_and_tables(sts_sweep, embeddings, tmp_path, monkeypatch, capsys):
+def test_cli_sweep_writes_figure_and_tables(sts_sweep, tmp_path, capsys):
     from mteb_redundancy.cli import main
 
-    monkeypatch.setenv("MTEB_REDUNDANCY_CACHE", str(embeddings))
     args = ["sweep", "-m", MINILM, "--prompt", "none", "--dims", "8,full", "--reduction", "first",
             "-t", STS, "--output-folder", str(tmp_path), "--no-progress"]
     assert main(args) == 0
     for suffix in ("png", "svg", "md", "csv"):
         assert (tmp_path / f"sweep.{suffix}").stat().st_size > 0
-    result, _ = sts_sweep
+    result, _, _ = sts_sweep
     assert f"{100 * result.score(STS, MINILM, dim=8):.2f}" in (tmp_path / "sweep.md").read_text()
     capsys.readouterr()
     assert main(["sweep", "-m", MINILM, "--dims", "8,1000", "-t", STS, "--output-folder", str(tmp_path)]) == 2

@@ -107,6 +107,9 @@ def convert(gguf_file: Path, target: Path) -> None:
         tokenizer.save_pretrained(staging)
         marker = {"source": gguf_file.name, "source_bytes": gguf_file.stat().st_size, "model_type": model_type}
         (staging / MARKER).write_text(json.dumps(marker, indent=1), "utf-8")
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(staging, 0o777 & ~umask)  # mkdtemp's 0700 would hide a shared cache from other users
         os.replace(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
