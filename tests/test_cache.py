@@ -79,3 +79,29 @@ def test_prompt_text_is_part_of_the_key(load_variant, tmp_path, wiki_texts):
     assert sorted(n["prompt"] for n in namespaces) == sorted([Prompt("prefix", prefix="query: ").key, Prompt("prefix", prefix="passage: ").key])
     assert model.embed(text, Prompt("prefix", prefix="query: ")).tolist() == a.tolist()
     assert model.texts_encoded == 2
+
+
+def test_an_interrupted_encoding_resumes_where_it_stopped(load_variant, tmp_path, wiki_texts, monkeypatch):
+    import mteb_redundancy.encoders.wrapper as wrapper
+
+    monkeypatch.setattr(wrapper, "CHUNK_SIZE", 10)
+    texts = wiki_texts[200:235]
+    cache = EmbeddingCache(tmp_path / "interrupted")
+    model = load_variant(MINILM_NONE, cache=cache)
+    real_encode = model.backend.encode
+    calls = []
+
+    def encode_then_stop(chunk, prompt, batch_size):
+        calls.append(len(chunk))
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # the user pressed Ctrl-C during the third chunk
+        return real_encode(chunk, prompt, batch_size)
+
+    model.backend.encode = encode_then_stop
+    with pytest.raises(KeyboardInterrupt):
+        model.embed(texts, Prompt("none"))
+    resumed = load_variant(MINILM_NONE, cache=cache)
+    vectors = resumed.embed(texts, Prompt("none"))
+    assert resumed.texts_encoded == len(texts) - 20  # the two finished chunks were kept
+    np.testing.assert_allclose(vectors, load_variant(MINILM_NONE).embed(texts, Prompt("none")), atol=1e-5)
+    assert not list((tmp_path / "interrupted").rglob("*.tmp"))
