@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
 from mteb_redundancy.metrics import gaussian_isoscore_baseline, isoscore, twonn
-from mteb_redundancy.reduction import Reducer, dimension_grid
+from mteb_redundancy.reduction import Reducer
 
 
 @dataclass(frozen=True)
@@ -91,8 +92,14 @@ def measure(X: np.ndarray, *, discard_fraction: float = 0.1, baseline_seed: int 
         n_points=m,
         n_dims=n,
         n_duplicates_dropped=int(result.n_duplicates_dropped),
-        gaussian_isoscore=float(gaussian_isoscore_baseline(m, n, seed=baseline_seed)),
+        gaussian_isoscore=_gaussian_baseline(m, n, baseline_seed),
     )
+
+
+@lru_cache(maxsize=64)
+def _gaussian_baseline(m: int, n: int, seed: int) -> float:
+    # the same (m, n) recurs for every prompt of a corpus
+    return float(gaussian_isoscore_baseline(m, n, seed=seed))
 
 
 def measure_by_dimension(
@@ -119,9 +126,8 @@ class PromptTypeResult:
     by_dimension: list[dict] = field(default_factory=list)
 
 
-def summarize(prompt_type: str, per_prompt: list[tuple[str, str, Measures]]) -> Measures:
+def summarize(ms: Sequence[Measures]) -> Measures:
     """The mean over a type's distinct prompts (seed 000 averages per type)."""
-    ms = [m for _, _, m in per_prompt]
     return Measures(
         twonn=float(np.mean([m.twonn for m in ms])),
         isoscore=float(np.mean([m.isoscore for m in ms])),
@@ -130,10 +136,6 @@ def summarize(prompt_type: str, per_prompt: list[tuple[str, str, Measures]]) -> 
         n_duplicates_dropped=max(m.n_duplicates_dropped for m in ms),
         gaussian_isoscore=ms[0].gaussian_isoscore,
     )
-
-
-def default_dims(full_dim: int) -> list[int]:
-    return dimension_grid(full_dim)
 
 
 def to_scores(results: Sequence[PromptTypeResult], *, n_texts: int, n_duplicate_texts_dropped: int, main_prompt_type: str) -> dict:

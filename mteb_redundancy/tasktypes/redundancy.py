@@ -124,7 +124,7 @@ class AbsTaskRedundancy(AbsTask):
             results.append(
                 PromptTypeResult(
                     prompt_type=prompt_type,
-                    measures=summarize(prompt_type, list(distinct.values())),
+                    measures=summarize([m for _, _, m in distinct.values()]),
                     per_instruction=[
                         {"task": task, "prompt": key, "twonn": m.twonn, "isoscore": m.isoscore} for task, key, m in entries
                     ],
