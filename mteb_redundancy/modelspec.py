@@ -43,8 +43,12 @@ class ModelSpec:
         names, or the kinds ``query``/``document``/``classification``/``clustering``/``sts``/
         ``retrieval``/``reranking``).
     encoder:
-        ``sentence-transformers`` (any model ``SentenceTransformer`` loads), or another encoder
-        that a plugin provides.
+        ``sentence-transformers`` (any model ``SentenceTransformer`` loads), ``prompteol`` (any
+        causal LM: last-token embeddings, PromptEOL) or ``instructor`` (any transformers encoder:
+        mean pooling over the text's tokens); see ``mteb_redundancy.encoders.BACKENDS``.
+    encoder_options:
+        The encoder's options: ``prompteol`` takes ``demonstrations`` (``[sentence, word]`` pairs,
+        PromptEOL's in-context examples) and ``dtype``; ``instructor`` takes ``dtype``.
     meta:
         Fields for MTEB's ``ModelMeta`` (``n_parameters``, ``license``, ``release_date``,
         ``languages``, ``reference``...), used where MTEB has no metadata of its own.

@@ -168,7 +168,9 @@ CSV_FIELDS = [f.name for f in SweepRow.__dataclass_fields__.values()]
 
 @dataclass
 class SweepResult:
-    """A table of scores, one row per (variant, task), plus how much encoding it took."""
+    """A table of scores, one row per (model, prompt, reduction, d, task), plus how much encoding it
+    took. The full-dimension score has a row under each reduction (``is_full``), as it starts each
+    reduction's curve; it was evaluated once."""
 
     rows: list[SweepRow]
     encodings: list[EncodingCount] = field(default_factory=list)
@@ -189,23 +191,21 @@ class SweepResult:
 
     def curves(self) -> dict[str, dict[tuple[str, str, str], list[tuple[int, float]]]]:
         """Mean score per task type against d: ``{task_type: {(model, prompt, reduction): [(d, mean), ...]}}``.
-        The full-dimension score belongs to every reduction's curve; a d enters a curve only when every
-        task of that type has a score there."""
-        tasks_by_type: dict[str, set[str]] = {}
-        for row in self.rows:
-            tasks_by_type.setdefault(row.task_type, set()).add(row.task)
+        The full-dimension score belongs to every reduction's curve; a d enters a curve only when each
+        of the curve's tasks of that type has a score there, so that every point averages the same tasks."""
         curves: dict[str, dict[tuple[str, str, str], list[tuple[int, float]]]] = {}
-        for task_type in sorted(tasks_by_type):
+        for task_type in sorted({row.task_type for row in self.rows}):
             per_line: dict[tuple[str, str, str], list[tuple[int, float]]] = {}
             for line in sorted({(r.model, r.prompt, r.reduction) for r in self.rows if r.task_type == task_type}):
                 by_dim: dict[int, dict[str, float]] = {}
                 for row in self.rows:
                     if row.task_type == task_type and (row.model, row.prompt, row.reduction) == line:
                         by_dim.setdefault(row.dim, {})[row.task] = row.score
+                tasks = set().union(*by_dim.values())
                 points = [
                     (dim, float(np.mean(list(scores.values()))))
                     for dim, scores in sorted(by_dim.items())
-                    if set(scores) == tasks_by_type[task_type]
+                    if set(scores) == tasks
                 ]
                 if points:
                     per_line[line] = points
@@ -308,6 +308,7 @@ def _check_choices(kind: str, values: Sequence[str], allowed: Sequence[str]) -> 
 def _resolve_tasks(tasks: Sequence[str | AbsTask]) -> list[AbsTask]:
     if isinstance(tasks, (str, AbsTask)):
         tasks = [tasks]
+    tasks = list(dict.fromkeys(tasks))  # a name given twice is run once
     if not tasks:
         raise SweepError("Give at least one task.")
     names = [t for t in tasks if isinstance(t, str)]
@@ -321,7 +322,7 @@ def _resolve_tasks(tasks: Sequence[str | AbsTask]) -> list[AbsTask]:
     seen = [t.metadata.name for t in resolved]
     duplicates = sorted({n for n in seen if seen.count(n) > 1})
     if duplicates:
-        raise SweepError(f"Tasks named more than once: {', '.join(duplicates)}.")
+        raise SweepError(f"Two different tasks have the name {', '.join(duplicates)}; give each task once.")
     return resolved
 
 

@@ -73,7 +73,7 @@ def smol_reference(smol_dir):
             hidden = model(**batch, output_hidden_states=True).hidden_states[-1]
         return hidden[0, -1].numpy()
 
-    embed.tokenizer = tokenizer
+    embed.tokenizer, embed.model = tokenizer, model
     return embed
 
 
@@ -94,6 +94,37 @@ def prepared(texts):
 
 def prompteol_prompt_for(encoder):
     return encoder.prompt_for(TASK, "Classification", None)
+
+
+# --------------------------------------------------------------------------------------------
+# the offline pack's SmolLM2
+# --------------------------------------------------------------------------------------------
+def test_gguf_is_converted_once_into_a_folder_that_later_loads_reuse(smol_dir, session_dir):
+    from mteb_redundancy.plugins import get_registry
+
+    assert smol_dir.parent == session_dir / "models"
+    assert {"config.json", "model.safetensors", "tokenizer.json", "mteb-redundancy-conversion.json"} <= {
+        path.name for path in smol_dir.iterdir()
+    }
+    weights = smol_dir / "model.safetensors"
+    written = weights.stat().st_mtime_ns
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MTEB_REDUNDANCY_MODEL_DIR", str(smol_dir.parent))
+        assert get_registry().source_for(SMOL).resolve() == smol_dir
+    assert weights.stat().st_mtime_ns == written
+
+
+def test_converted_weights_are_cached_apart_from_the_hub_revision(smol_encoder):
+    spec_revision = smol_encoder.spec.revision
+    assert smol_encoder.revision == f"{spec_revision}+gguf:SmolLM2-135M-Instruct.Q4_1.gguf"
+    assert smol_encoder.mteb_model_meta.revision == spec_revision  # results still name the hub commit
+
+
+def test_converted_model_is_the_language_model_it_claims_to_be(smol_reference):
+    tokenizer, model = smol_reference.tokenizer, smol_reference.model
+    with torch.no_grad():
+        logits = model(**tokenizer("The capital of France is", return_tensors="pt")).logits
+    assert tokenizer.decode(logits[0, -1].argmax()) == " Paris"  # wrong tensor mapping would not say this
 
 
 # --------------------------------------------------------------------------------------------
@@ -160,6 +191,7 @@ def test_a_tokenizer_that_adds_bos_and_eos_keeps_the_bos_and_pools_the_quote(smo
 
 def test_left_padding_gives_the_vector_of_a_batch_of_one(smol_encoder, texts):
     backend, prompt = smol_encoder.backend, prompteol_prompt_for(smol_encoder)
+    texts = texts[1:]  # from 8 to 40 tokens: enough padding, less time
     lengths = {len(backend.input_ids(text, prompt)) for text in texts}
     assert len(lengths) == len(texts)  # every row of the batch below is padded differently
     batched = backend.encode(texts, prompt, batch_size=len(texts))
@@ -190,6 +222,7 @@ def test_demonstrations_change_the_vector_and_reach_every_text(smol_dir, smol_en
     assert with_icl._cache_key(prompt) != smol_encoder._cache_key(plain_prompt)
 
     shown = 'This sentence : "A man is playing a guitar." means in one word:"Music".'
+    texts = texts[1:]
     for text in texts:
         decoded = with_icl.backend.tokenizer.decode(with_icl.backend.input_ids(text, prompt))
         assert decoded.startswith(shown) and decoded.endswith('" means in one word:"')
@@ -198,7 +231,7 @@ def test_demonstrations_change_the_vector_and_reach_every_text(smol_dir, smol_en
     cosines = np.sum(unit(got) * unit(plain), axis=1)
     assert np.all(cosines < 0.999), cosines
     icl = shown + 'This sentence : "A jockey riding a horse." means in one word:"Equestrian".'
-    np.testing.assert_allclose(got[1], smol_reference(icl + template(prepared[1])), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(got[0], smol_reference(icl + template(prepared[1])), rtol=1e-4, atol=1e-4)
 
 
 def test_unknown_encoder_option_names_the_close_one(smol_encoder):
@@ -305,7 +338,7 @@ def test_text_start_follows_character_offsets_at_a_bpe_boundary(smol_dir, minilm
 # --------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def tiny_task():
-    """A small topic classification built from Wikipedia leads (3 topics, 10 train and 6 test
+    """A small topic classification built from Wikipedia leads (3 topics, 8 train and 4 test
     leads each, the shortest), defined here and never registered."""
     from datasets import Dataset, DatasetDict
     from mteb.abstasks.classification import AbsTaskClassification
@@ -316,9 +349,9 @@ def tiny_task():
     topics = ["Geography", "Mathematics", "People"]
     split = {"train": [], "test": []}
     for label, topic in enumerate(topics):
-        leads = sorted((lead.text for lead in wiki_leads() if lead.topic == topic), key=len)[:16]
-        split["train"] += [(text, label) for text in leads[:10]]
-        split["test"] += [(text, label) for text in leads[10:]]
+        leads = sorted((lead.text for lead in wiki_leads() if lead.topic == topic), key=len)[:12]
+        split["train"] += [(text, label) for text in leads[:8]]
+        split["test"] += [(text, label) for text in leads[8:]]
 
     class TinyWikiTopics(AbsTaskClassification):
         metadata = TaskMetadata(

