@@ -8,11 +8,14 @@ On all-MiniLM-L6-v2, from an empty embedding cache each time, back to back in on
 - the sweep: `mteb-redundancy sweep -m <model> --dims <dims> -t <task>` (one process, all d);
 - the naive way: one `mteb run -m "<variant>"` per d, each with its own empty embedding cache
   (every run encodes the task again);
-- the full-dimension run once more, to bracket drift in the machine's load.
+- the full-dimension run and the sweep once more, so that drift in the machine's load (shared
+  cores) falls on both sides of the ratio.
 
-Every command is a fresh process, as a user would run it; the wall time includes starting Python,
-importing MTEB and loading the model. Prints a Markdown table and writes it to
-benchmarks/results/sweep.md. Target (issue 6): the sweep costs at most 1.3x one full run (naive: ~8x).
+Every command is a fresh process, as a user would run it; the times include starting Python,
+importing MTEB and loading the model. Wall time and CPU time (user + system of the process) are both
+reported; CPU time is the steadier on a machine other jobs share. Prints a Markdown table and writes
+it to benchmarks/results/sweep.md. Target (issue 6): the sweep costs at most 1.3x one full run
+(naive: ~8x).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -38,16 +42,22 @@ def texts_in_cache(root: Path) -> int:
     )
 
 
-def timed_run(command: list[str], cache: Path, env: dict[str, str]) -> tuple[float, int]:
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed_run(command: list[str], cache: Path, env: dict[str, str]) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds and texts encoded of one command, from an empty embedding cache."""
     shutil.rmtree(cache, ignore_errors=True)
-    start = time.perf_counter()
+    cpu, start = children_cpu(), time.perf_counter()
     completed = subprocess.run(
         command, env={**env, "MTEB_REDUNDANCY_CACHE": str(cache)}, capture_output=True, text=True
     )
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, children_cpu() - cpu
     if completed.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed:\n{completed.stderr[-4000:]}")
-    return seconds, texts_in_cache(cache)
+    return seconds, cpu, texts_in_cache(cache)
 
 
 def variant_name(d: str) -> str:
@@ -74,45 +84,56 @@ def main() -> None:
     cache = work / "embeddings"
     mteb = [str(BIN / "mteb"), "run", "-t", args.task]
 
-    def full_run(tag: str) -> tuple[float, int]:
+    def full_run(tag: str) -> tuple[float, float, int]:
         return timed_run([*mteb, "-m", variant_name("full"), "--output-folder", str(work / tag)], cache, env)
 
-    full_1 = full_run("full-1")
-    sweep = timed_run(
-        [str(BIN / "mteb-redundancy"), "sweep", "-m", MODEL, "--prompt", "none", "--dims", ",".join(dims),
-         "--reduction", "first", "-t", args.task, "--output-folder", str(work / "sweep"), "--no-progress"],
-        cache, env,
-    )
+    def sweep_run(tag: str) -> tuple[float, float, int]:
+        return timed_run(
+            [str(BIN / "mteb-redundancy"), "sweep", "-m", MODEL, "--prompt", "none", "--dims", ",".join(dims),
+             "--reduction", "first", "-t", args.task, "--output-folder", str(work / tag), "--no-progress"],
+            cache, env,
+        )
+
+    fulls, sweeps = [full_run("full-1")], [sweep_run("sweep-1")]
     naive = [
         timed_run([*mteb, "-m", variant_name(d), "--output-folder", str(work / "naive")], cache, env) for d in dims
     ]
-    full_2 = full_run("full-2")
+    fulls.append(full_run("full-2"))
+    sweeps.append(sweep_run("sweep-2"))
 
     # Same numbers either way.
-    swept, separate = main_score(work / "sweep", args.task), main_score(work / "naive", args.task)
+    swept, separate = main_score(work / "sweep-1", args.task), main_score(work / "naive", args.task)
     assert swept.keys() == separate.keys() and len(swept) == len(dims), (swept, separate)
     largest_gap = max(abs(swept[k] - separate[k]) for k in swept)
 
-    full_s = (full_1[0] + full_2[0]) / 2
-    naive_s = sum(seconds for seconds, _ in naive)
-    naive_texts = sum(texts for _, texts in naive)
+    def mean(runs, i):
+        return sum(run[i] for run in runs) / len(runs)
+
+    full_wall, full_cpu = mean(fulls, 0), mean(fulls, 1)
     rows = [
-        ("one full-dimension `mteb run` (mean of the two)", full_s, full_1[1], "reference"),
-        (f"sweep, {len(dims)} dims in one `mteb-redundancy sweep`", sweep[0], sweep[1], "target <= 1.3"),
-        (f"naive, {len(dims)} separate `mteb run`", naive_s, naive_texts, "about one full run per d"),
+        ("one full-dimension `mteb run`", mean(fulls, 0), mean(fulls, 1), fulls[0][2], "reference"),
+        (f"sweep: {len(dims)} dims in one `mteb-redundancy sweep`", mean(sweeps, 0), mean(sweeps, 1), sweeps[0][2],
+         "target <= 1.3"),
+        (f"naive: {len(dims)} separate `mteb run`", sum(r[0] for r in naive), sum(r[1] for r in naive),
+         sum(r[2] for r in naive), "about one full run per d"),
     ]
     lines = [
         f"{MODEL} on {args.task}, d in {{{', '.join(dims)}}}, reduction `first`; "
-        f"{os.cpu_count()} CPU cores; every run from an empty embedding cache, in a fresh process "
-        f"(wall time includes Python start-up, `import mteb` and loading the model).",
+        f"{os.cpu_count()} CPU cores (shared with other jobs); every run from an empty embedding cache, in a "
+        f"fresh process (times include Python start-up, `import mteb` and loading the model). Full run and "
+        f"sweep: mean of two runs, one before and one after the naive runs.",
         "",
-        "| method | seconds | ratio to one full run | texts encoded | note |",
-        "| --- | ---: | ---: | ---: | --- |",
-        *[f"| {label} | {seconds:.1f} | {seconds / full_s:.2f} | {texts} | {note} |" for label, seconds, texts, note in rows],
+        "| method | wall s | wall ratio to one full run | CPU s | CPU ratio to one full run | texts encoded | note |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+        *[
+            f"| {label} | {wall:.1f} | {wall / full_wall:.2f} | {cpu:.1f} | {cpu / full_cpu:.2f} | {texts} | {note} |"
+            for label, wall, cpu, texts, note in rows
+        ],
         "",
-        f"The two full runs took {full_1[0]:.1f} s and {full_2[0]:.1f} s. Sweep vs naive: "
-        f"{naive_s / sweep[0]:.1f}x faster. Largest difference between a sweep score and the same "
-        f"variant's separate run: {largest_gap:.2g} (main score, 0-1 scale).",
+        f"Single runs (wall s): full {fulls[0][0]:.1f} and {fulls[1][0]:.1f}; sweep {sweeps[0][0]:.1f} and "
+        f"{sweeps[1][0]:.1f}; naive per d {', '.join(f'{r[0]:.0f}' for r in naive)}. "
+        f"Largest difference between a sweep score and the same variant's separate run: {largest_gap:.2g} "
+        f"(main score, 0-1 scale).",
     ]
     table = "\n".join(lines)
     print(table)

@@ -163,13 +163,19 @@ def test_wiki_hash_check_fails_on_a_modified_copy(mteb_module, tmp_path, monkeyp
 
 
 @pytest.mark.parametrize("name", ["WikiTopicClassification", "BBCNewsClassification"])
-def test_materialized_labels_score_as_mteb_does(mteb_module, name):
+def test_materialized_labels_sample_and_score_as_mteb_does(mteb_module, name):
     import numpy as np
     from mteb.abstasks.classification import AbsTaskClassification
 
     task = _loaded(mteb_module, name)
-    test = task.dataset["test"]
+    train, test = task.dataset["train"], task.dataset["test"]
+    ours, mtebs, idxs_ours, idxs_mteb = [], [], None, None
+    for experiment in range(3):  # each experiment reshuffles the previous one's order
+        sample, idxs_ours, chosen = task._undersample_data(train, experiment, idxs_ours)
+        ours.append((sample["text"][:], chosen))
+        sample, idxs_mteb, chosen = AbsTaskClassification._undersample_data(task, train, experiment, idxs_mteb)
+        mtebs.append((sample["text"][:], chosen))
+    assert ours == mtebs and len(ours[0][1]) == 8 * len(set(train["label"]))
     y_pred = np.random.default_rng(0).integers(0, max(test["label"]) + 1, size=len(test))
-    ours = task._calculate_scores(test["label"], y_pred)
-    mtebs = AbsTaskClassification._calculate_scores(task, test["label"], y_pred)
-    assert ours == mtebs and ours["accuracy"] > 0
+    scores = task._calculate_scores(test["label"], y_pred)
+    assert scores == AbsTaskClassification._calculate_scores(task, test["label"], y_pred) and scores["accuracy"] > 0
