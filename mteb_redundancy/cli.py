@@ -108,13 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mteb-redundancy", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     for module_name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if error.name != module_name:
-                raise
-            continue
-        module.add_parser(commands)
+        importlib.import_module(module_name).add_parser(commands)
 
     run = commands.add_parser("run", help="`mteb run` with mteb-redundancy's models and tasks", add_help=False)
     run.set_defaults(handler=_cmd_run)

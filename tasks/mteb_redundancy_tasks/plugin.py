@@ -19,11 +19,5 @@ TASK_MODULES = (
 @hookimpl
 def register_tasks(register):
     for module_name in TASK_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if error.name != module_name:
-                raise
-            continue
-        for task_class in module.TASKS:
+        for task_class in importlib.import_module(module_name).TASKS:
             register(task_class)
