@@ -36,7 +36,7 @@ from mteb_redundancy.plugins import get_registry
 from mteb_redundancy.prompts import PROMPT_STYLES, Prompt
 from mteb_redundancy.reduction import REDUCTIONS, check_dimension
 from mteb_redundancy.registration import register_all
-from mteb_redundancy.variants import full_dimension, get_encoder
+from mteb_redundancy.variants import get_encoder
 
 logger = logging.getLogger(__name__)
 
@@ -362,7 +362,8 @@ def plan_points(
                 raise SweepError(
                     f"{model} has no prompt style {prompt!r}; its registered styles: {', '.join(spec.prompt_styles)}."
                 )
-        full_dim = full_dimension(spec, _base_meta(spec.model_id))
+        # The full-dimension variant's ModelMeta carries the model's dimension where it is known.
+        full_dim = mteb.get_model_meta(str(VariantName(model, prompts[0]))).embed_dim
         if full_dim is None and dimension_of is not None:
             full_dim = int(dimension_of(model, prompts[0]))
         if full_dim is None:
@@ -380,12 +381,6 @@ def plan_points(
                 points.append(SweepPoint(model, prompt, reductions[0], None, full_dim))
             points += [SweepPoint(model, prompt, r, d, full_dim) for r in reductions for d in reduced]
     return points
-
-
-def _base_meta(model_id: str):
-    from mteb_redundancy.registration import _model_registry
-
-    return _model_registry().get(model_id)
 
 
 # ----------------------------------------------------------------------------------------------

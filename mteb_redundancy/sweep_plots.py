@@ -54,7 +54,7 @@ def plot_sweep(result: SweepResult, path: str | Path | None = None, *, title: st
         n_tasks.setdefault(row.task_type, set()).add(row.task)
 
     n = len(curves)
-    columns = min(n, 3)
+    columns = 2 if n == 4 else min(n, 3)
     rows = math.ceil(n / columns)
     legend_columns = max(1, min(len(lines), columns))
     legend_rows = math.ceil(len(lines) / legend_columns)
