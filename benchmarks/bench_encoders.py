@@ -62,11 +62,11 @@ def main(argv=None) -> str:
     import mteb  # noqa: F401  (registers the plugins)
     import numpy as np
     import torch
-
-    from mteb_redundancy.encoders.prompteol import PromptEOLBackend
-    from mteb_redundancy.plugins import get_registry
-    from mteb_redundancy.prompts import prompteol_prompt
     from mteb_redundancy_tasks.data import wiki_leads
+
+    from mteb_redundancy.models.backends.prompteol import PromptEOLBackend
+    from mteb_redundancy.models.styles import prompteol_prompt
+    from mteb_redundancy.plugins import get_registry
 
     registry = get_registry()
     spec, source = registry.models[SMOL], registry.source_for(SMOL)

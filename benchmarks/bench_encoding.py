@@ -33,10 +33,10 @@ def main() -> None:
     args = parser.parse_args()
 
     import mteb  # noqa: F401
+    from mteb_redundancy_tasks.data import wiki_leads
 
     from mteb_redundancy import EmbeddingCache, get_encoder
-    from mteb_redundancy.prompts import NO_PROMPT
-    from mteb_redundancy_tasks.data import wiki_leads
+    from mteb_redundancy.models.styles import NO_PROMPT
 
     texts = [lead.text for lead in wiki_leads()][: args.n]
     cache_root = Path(tempfile.mkdtemp(prefix="bench-encoding-"))

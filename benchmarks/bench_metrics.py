@@ -1,4 +1,4 @@
-"""Benchmark mteb_redundancy.metrics against its references.
+"""Benchmark mteb_redundancy.estimators against its references.
 
     python benchmarks/bench_metrics.py [--points 10000] [--dims 384 1024] [--repeats 2]
 
@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from mteb_redundancy.metrics import isoscore, twonn  # noqa: E402
+from mteb_redundancy.estimators import isoscore, twonn  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "metrics.md"
 
@@ -114,7 +114,7 @@ def main(argv=None) -> str:
         "and certified against a rounding bound)."
     )
     table = "\n".join(lines)
-    report = f"# mteb_redundancy.metrics benchmark\n\n{header}\n\n{table}\n"
+    report = f"# mteb_redundancy.estimators benchmark\n\n{header}\n\n{table}\n"
     print(table)
     print()
     print(header)

@@ -17,14 +17,20 @@ def _install_mteb_hook() -> None:
     _mteb_redundancy_autoload.install()
 
 
-# Public names, imported on first use so that ``import mteb_redundancy.metrics`` stays light.
+# Public names, imported on first use so that ``import mteb_redundancy.estimators`` stays light.
 _LAZY = {
-    "ModelSpec": "mteb_redundancy.modelspec",
+    "ModelSpec": "mteb_redundancy.models.spec",
     "hookimpl": "mteb_redundancy.hookspecs",
-    "get_encoder": "mteb_redundancy.variants",
-    "EmbeddingCache": "mteb_redundancy.cache",
-    "Prompt": "mteb_redundancy.prompts",
-    "resolve_prompt": "mteb_redundancy.prompts",
+    "get_encoder": "mteb_redundancy.models.variants",
+    "EmbeddingCache": "mteb_redundancy.models.cache",
+    "Prompt": "mteb_redundancy.models.styles",
+    "PromptStyle": "mteb_redundancy.models.styles",
+    "PromptTables": "mteb_redundancy.models.styles",
+    "resolve_prompt": "mteb_redundancy.models.styles",
+    "AbsTaskRedundancy": "mteb_redundancy.analyses.redundancy.task_type",
+    "RedundancyMetadata": "mteb_redundancy.analyses.redundancy.task_type",
+    "AbsTaskInstructionDisplacement": "mteb_redundancy.analyses.displacement.task_type",
+    "InstructionDisplacementMetadata": "mteb_redundancy.analyses.displacement.task_type",
 }
 __all__ = sorted(_LAZY)
 

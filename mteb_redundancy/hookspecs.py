@@ -1,7 +1,10 @@
-"""The hooks through which mteb-redundancy and third-party plugins add models and tasks.
+"""The hooks through which mteb-redundancy and third-party plugins add models, tasks, prompt styles,
+encoders and commands.
 
 A plugin is a module (or object) with functions marked ``@hookimpl`` whose names are the hook
-names below. Each hook receives a ``register`` callback; calling it adds one thing. A plugin
+names below. Each ``register_*`` hook but ``register_commands`` receives a ``register`` callback;
+calling it adds one thing. The project's own models, styles, encoders, tasks and commands are
+registered through these same hooks (``mteb_redundancy.default_plugins``). A plugin
 distributes itself with an entry point in the group ``mteb_redundancy``::
 
     [project.entry-points.mteb_redundancy]
@@ -46,4 +49,36 @@ def register_tasks(register):
 
     Call ``register(task_class)`` with an ``mteb.AbsTask`` subclass that has a ``metadata``
     attribute; ``mteb run -t <metadata.name>`` then finds it.
+    """
+
+
+@hookspec
+def register_prompt_styles(register):
+    """Add prompt styles: how a text reaches a model.
+
+    Call ``register(style)`` with a ``mteb_redundancy.PromptStyle`` instance. Its ``name`` becomes a
+    ``prompt=<name>`` option of variant names and a value of ``ModelSpec.prompt_styles``; its
+    ``prompt(...)`` gives the prompt for a task and side, its ``condition_prompt(...)`` the prompt of
+    an instruction-displacement condition.
+    """
+
+
+@hookspec
+def register_encoders(register):
+    """Add encoders: what runs a model and turns prompted texts into vectors.
+
+    Call ``register(name, factory)``. ``factory(spec, location, device)`` returns a backend with
+    ``load()``, ``embed_dim`` and ``encode(texts, prompt, batch_size) -> numpy array``;
+    ``ModelSpec(encoder=name)`` selects it. Import heavy libraries inside the factory, not at the
+    plugin's top, so that registration stays cheap.
+    """
+
+
+@hookspec
+def register_commands(commands):
+    """Add sub-commands to the ``mteb-redundancy`` command line.
+
+    ``commands`` is the ``argparse`` sub-parsers object: call ``commands.add_parser(name, ...)``,
+    add the command's arguments, and ``set_defaults(handler=function)``; ``function(args, rest)``
+    returns the exit code.
     """

@@ -1,7 +1,7 @@
 """The plugin manager: built-in plugins, entry-point plugins, and what they registered.
 
-One ``pluggy.PluginManager`` per process. The project's own models and tasks come from default
-plugins registered through the same hooks a third party uses. External plugins are the entry
+One ``pluggy.PluginManager`` per process. The project's own models, prompt styles, encoders, tasks
+and commands come from default plugins registered through the same hooks a third party uses. External plugins are the entry
 points of the group ``mteb_redundancy``; the environment variable ``MTEB_REDUNDANCY_PLUGINS``
 restricts them:
 
@@ -15,6 +15,7 @@ what error) and reported with a warning; the other plugins still load.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import importlib.metadata
 import logging
@@ -22,7 +23,7 @@ import os
 import threading
 import traceback
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,15 +31,19 @@ from typing import Any
 import pluggy
 
 from mteb_redundancy import hookspecs
-from mteb_redundancy.modelspec import ModelSpec
+from mteb_redundancy.models.spec import ModelSpec
+from mteb_redundancy.models.styles import PromptStyle
 
 logger = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "mteb_redundancy"
 PLUGINS_VARIABLE = "MTEB_REDUNDANCY_PLUGINS"
 DEFAULT_PLUGINS = (
-    "mteb_redundancy.default_plugin",
-    "mteb_redundancy.user_models",
+    "mteb_redundancy.default_plugins.styles",
+    "mteb_redundancy.default_plugins.encoders",
+    "mteb_redundancy.default_plugins.models",
+    "mteb_redundancy.default_plugins.user_models",
+    "mteb_redundancy.default_plugins.commands",
     "mteb_redundancy_tasks.plugin",
 )
 
@@ -77,6 +82,8 @@ class ModelSource:
 class Registry:
     """Everything the plugins registered, and which plugin registered it."""
 
+    styles: dict[str, Any] = field(default_factory=dict)
+    encoders: dict[str, Callable[..., Any]] = field(default_factory=dict)
     models: dict[str, ModelSpec] = field(default_factory=dict)
     model_plugins: dict[str, str] = field(default_factory=dict)
     sources: dict[str, ModelSource] = field(default_factory=dict)
@@ -84,6 +91,7 @@ class Registry:
     task_plugins: dict[str, str] = field(default_factory=dict)
     plugins: list[str] = field(default_factory=list)
     errors: list[PluginError] = field(default_factory=list)
+    plugin_manager: pluggy.PluginManager | None = field(default=None, repr=False)
 
     def source_for(self, model_id: str) -> ModelSource | None:
         return self.sources.get(model_id)
@@ -141,13 +149,30 @@ def _call_each(pm: pluggy.PluginManager, hook_name: str, errors: list[PluginErro
 
 
 def _collect(pm: pluggy.PluginManager, errors: list[PluginError]) -> Registry:
-    registry = Registry(errors=errors)
+    registry = Registry(errors=errors, plugin_manager=pm)
     registry.plugins = [_plugin_name(pm, plugin) for plugin in pm.get_plugins()]
+
+    def style_register(plugin: str) -> Callable[[Any], None]:
+        def register(style: PromptStyle) -> None:
+            if not isinstance(style, PromptStyle) or not getattr(style, "name", ""):
+                raise TypeError(f"register() takes a mteb_redundancy.PromptStyle instance with a name, got {style!r}")
+            registry.styles[style.name] = style
+
+        return register
+
+    def encoder_register(plugin: str) -> Callable[[str, Callable[..., Any]], None]:
+        def register(name: str, factory: Callable[..., Any]) -> None:
+            if not isinstance(name, str) or not name or not callable(factory):
+                raise TypeError(f"register() takes a name and a factory(spec, location, device), got {name!r}, {factory!r}")
+            registry.encoders[name] = factory
+
+        return register
 
     def model_register(plugin: str) -> Callable[[ModelSpec], None]:
         def register(spec: ModelSpec) -> None:
             if not isinstance(spec, ModelSpec):
                 raise TypeError(f"register() takes a mteb_redundancy.ModelSpec, got {type(spec).__name__}")
+            check_spec(spec, registry)
             registry.models[spec.model_id] = spec
             registry.model_plugins[spec.model_id] = plugin
 
@@ -179,12 +204,43 @@ def _collect(pm: pluggy.PluginManager, errors: list[PluginError]) -> Registry:
         return register
 
     # Built-in plugins are called first, so that an external plugin can replace a built-in model or task.
+    # Styles and encoders first: a model names them.
+    _call_each(pm, "register_prompt_styles", errors, register=style_register)
+    _call_each(pm, "register_encoders", errors, register=encoder_register)
     _call_each(pm, "register_models", errors, register=model_register)
     _call_each(pm, "register_model_sources", errors, register=source_register)
     _call_each(pm, "register_tasks", errors, register=task_register)
     for error in errors:
         warnings.warn(f"mteb-redundancy: {error}", RuntimeWarning, stacklevel=3)
         logger.debug(error.traceback)
+    return registry
+
+
+def _unknown(kind: str, name: str, known: Iterable[str], model_id: str) -> ValueError:
+    known = list(known)
+    close = difflib.get_close_matches(str(name), known, n=2)
+    hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+    return ValueError(f"{model_id}: unknown {kind} {name!r};{hint} choose from {', '.join(known)}.")
+
+
+def check_spec(spec: ModelSpec, registry: Registry | None = None) -> ModelSpec:
+    """Check that the prompt styles and the encoder a ``ModelSpec`` names are registered."""
+    registry = registry or get_registry()
+    for style in spec.prompt_styles:
+        if style not in registry.styles:
+            raise _unknown("prompt style", style, registry.styles, spec.model_id)
+    if spec.encoder not in registry.encoders:
+        raise _unknown("encoder", spec.encoder, registry.encoders, spec.model_id)
+    return spec
+
+
+def add_commands(commands) -> Registry:
+    """Let every plugin add its sub-commands to ``commands`` (an argparse sub-parsers object)."""
+    registry = get_registry()
+    before = len(registry.errors)
+    _call_each(registry.plugin_manager, "register_commands", registry.errors, commands=lambda plugin: commands)
+    for error in registry.errors[before:]:
+        warnings.warn(f"mteb-redundancy: {error}", RuntimeWarning, stacklevel=2)
     return registry
 
 

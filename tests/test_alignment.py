@@ -1,11 +1,11 @@
-"""Tests for mteb_redundancy.alignment (spec section 7). Pure numpy; runs in a few seconds."""
+"""Tests for the alignment estimators (docs/methods.md: instruction displacement). Pure numpy; runs in a few seconds."""
 
 import numpy as np
 import pytest
 import scipy.linalg
 from scipy.spatial.distance import cdist
 
-from mteb_redundancy.alignment import (
+from mteb_redundancy.estimators import (
     align_to_reference,
     classical_mds,
     cosine_distance_matrix,

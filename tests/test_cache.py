@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from mteb_redundancy.cache import CacheKey, EmbeddingCache
-from mteb_redundancy.prompts import Prompt
+from mteb_redundancy.models.cache import CacheKey, EmbeddingCache
+from mteb_redundancy.models.styles import Prompt
 
 MINILM_NONE = "sentence-transformers/all-MiniLM-L6-v2 (prompt=none)"
 
@@ -82,7 +82,7 @@ def test_prompt_text_is_part_of_the_key(load_variant, tmp_path, wiki_texts):
 
 
 def test_an_interrupted_encoding_resumes_where_it_stopped(load_variant, tmp_path, wiki_texts, monkeypatch):
-    import mteb_redundancy.encoders.wrapper as wrapper
+    import mteb_redundancy.models.encoder as wrapper
 
     monkeypatch.setattr(wrapper, "CHUNK_SIZE", 10)
     texts = wiki_texts[200:235]

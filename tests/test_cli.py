@@ -2,7 +2,6 @@
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -83,7 +82,7 @@ def test_add_model_makes_a_local_folder_reachable_without_a_plugin(tmp_path, min
     assert added.returncode == 0, added.stderr
     listing = run([str(BIN / "mteb-redundancy"), "models", "--filter", "my-lab", "--all"], **env)
     assert "my-lab/minilm-copy (prompt=prefix, dim=48)" in listing.stdout
-    assert "plugin mteb_redundancy.user_models" in listing.stdout
+    assert "plugin mteb_redundancy.default_plugins.user_models" in listing.stdout
     code = "import mteb; m = mteb.get_model('my-lab/minilm-copy (prompt=none, dim=48)'); print(m.location)"
     loaded = run([sys.executable, "-c", code], **env)
     assert loaded.stdout.strip() == str(minilm_path), loaded.stderr

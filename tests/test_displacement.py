@@ -1,4 +1,4 @@
-"""Instruction displacement (spec section 7): the task type through real MTEB with real
+"""Instruction displacement (docs/methods.md: instruction displacement): the task type through real MTEB with real
 all-MiniLM-L6-v2, the cross-model map command, and user query files. The alignment math itself is
 tested in test_alignment.py.
 
@@ -13,7 +13,6 @@ import json
 
 import numpy as np
 import pytest
-
 from conftest import MINILM
 
 INSTRUCTION = f"{MINILM} (prompt=instruction)"
@@ -31,9 +30,9 @@ def per_query_cosine_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 # prompts per condition (no model)
 # --------------------------------------------------------------------------------------------
 def test_condition_prompts_follow_the_prompt_style():
-    from mteb_redundancy.default_plugin import NOMIC_PREFIXES
-    from mteb_redundancy.displacement import prompts_for_style
-    from mteb_redundancy.prompts import DISPLACEMENT_CONDITIONS
+    from mteb_redundancy.analyses.displacement.conditions import prompts_for_style
+    from mteb_redundancy.default_plugins.models import NOMIC_PREFIXES
+    from mteb_redundancy.analyses.displacement.conditions import DISPLACEMENT_CONDITIONS
 
     sts = DISPLACEMENT_CONDITIONS["STS"]
     instruction = prompts_for_style("instruction", DISPLACEMENT_CONDITIONS)
@@ -55,7 +54,7 @@ def test_condition_prompts_follow_the_prompt_style():
 
 
 def test_condition_tables_are_checked():
-    from mteb_redundancy.displacement import validate_conditions
+    from mteb_redundancy.analyses.displacement.conditions import validate_conditions
 
     with pytest.raises(ValueError, match="Exactly one condition"):
         validate_conditions({"A": "do a", "B": "do b"})
@@ -69,7 +68,10 @@ def test_condition_tables_are_checked():
 
 def test_wiki_queries_are_unique_descriptions_chosen_reproducibly(mteb_module):
     from mteb_redundancy_tasks.data import WIKI_SHA256, wiki_leads
-    from mteb_redundancy_tasks.displacement import InstructionDisplacementWiki, wiki_description_queries
+    from mteb_redundancy_tasks.displacement import (
+        InstructionDisplacementWiki,
+        wiki_description_queries,
+    )
 
     queries = wiki_description_queries()
     assert len(queries) == 200 == len(set(queries))
@@ -110,7 +112,7 @@ def _scores(mteb, results_dir, model=INSTRUCTION):
 
 
 def test_instruction_variant_moves_every_instructed_condition(mteb_module, wiki_run):
-    from mteb_redundancy.prompts import DISPLACEMENT_CONDITIONS
+    from mteb_redundancy.analyses.displacement.conditions import DISPLACEMENT_CONDITIONS
 
     task_result, scores = _scores(mteb_module, wiki_run)
     assert task_result.task_name == TASK
@@ -132,8 +134,9 @@ def test_instruction_variant_moves_every_instructed_condition(mteb_module, wiki_
 
 def test_displacement_matches_sentence_transformers_directly(mteb_module, wiki_run, raw_minilm):
     """The STS number, recomputed from sentence-transformers' own model with the template by hand."""
-    from mteb_redundancy.prompts import DISPLACEMENT_CONDITIONS
     from mteb_redundancy_tasks.displacement import wiki_description_queries
+
+    from mteb_redundancy.analyses.displacement.conditions import DISPLACEMENT_CONDITIONS
 
     _, scores = _scores(mteb_module, wiki_run)
     queries = wiki_description_queries()
@@ -166,8 +169,8 @@ def test_reduced_variant_reports_the_capped_pca_and_reuses_the_cache(mteb_module
 # --------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("figure, table", [("map.svg", "map.md"), ("map.png", "map.csv")])
 def test_displacement_map_command_writes_figures_and_table(mteb_module, wiki_run, tmp_path, capsys, figure, table):
+    from mteb_redundancy.analyses.displacement.map import read_distance_table
     from mteb_redundancy.cli import main
-    from mteb_redundancy.displacement import read_distance_table
 
     out, table_path = tmp_path / figure, tmp_path / table
     code = main(["displacement-map", "-m", INSTRUCTION, "-m", INSTRUCTION_64, "--out", str(out), "--table", str(table_path)])
@@ -190,7 +193,8 @@ def test_displacement_map_command_writes_figures_and_table(mteb_module, wiki_run
 
 def test_map_reads_embeddings_from_the_cache(wiki_run):
     from mteb_redundancy import get_encoder
-    from mteb_redundancy.displacement import embed_conditions, task_inputs
+    from mteb_redundancy.analyses.displacement.map import task_inputs
+    from mteb_redundancy.analyses.displacement.measure import embed_conditions
 
     inputs = task_inputs(TASK)
     encoder = get_encoder(INSTRUCTION, device="cpu")
@@ -268,9 +272,9 @@ def test_generic_mteb_encoder_gets_the_instruction_as_task_prompt(mteb_module, u
     """An MTEB instruction model (not an mteb-redundancy variant) with the same template gives the
     same displacement as the instruction variant."""
     from mteb.models.instruct_wrapper import InstructSentenceTransformerModel
-
-    from mteb_redundancy.prompts import INSTRUCTION_TEMPLATE
     from mteb_redundancy_tasks.displacement import displacement_task_from_file
+
+    from mteb_redundancy.models.styles import INSTRUCTION_TEMPLATE
 
     _, _, json_file = user_files
     task_class = displacement_task_from_file("MyDisplacementGeneric", json_file)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from mteb_redundancy.prompts import prompteol_prompt, prompteol_text
+from mteb_redundancy.models.styles import prompteol_prompt, prompteol_text
 
 SMOL = "HuggingFaceTB/SmolLM2-135M-Instruct"
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
@@ -171,7 +171,10 @@ def test_a_tokenizer_that_adds_bos_and_eos_keeps_the_bos_and_pools_the_quote(smo
     from tokenizers.processors import TemplateProcessing
     from transformers import AutoTokenizer
 
-    from mteb_redundancy.encoders.prompteol import prompteol_input_ids, special_affixes
+    from mteb_redundancy.models.backends.prompteol import (
+        prompteol_input_ids,
+        special_affixes,
+    )
 
     plain = AutoTokenizer.from_pretrained(smol_dir)
     wrapped = AutoTokenizer.from_pretrained(smol_dir)
@@ -200,7 +203,7 @@ def test_left_padding_gives_the_vector_of_a_batch_of_one(smol_encoder, texts):
 
 
 def test_long_texts_are_cut_before_the_template(smol_encoder):
-    from mteb_redundancy.encoders.prompteol import prompteol_input_ids
+    from mteb_redundancy.models.backends.prompteol import prompteol_input_ids
 
     backend, prompt = smol_encoder.backend, prompteol_prompt_for(smol_encoder)
     long_text = " ".join(["The quick brown fox jumps over the lazy dog."] * 80)
@@ -213,7 +216,7 @@ def test_long_texts_are_cut_before_the_template(smol_encoder):
 def test_demonstrations_change_the_vector_and_reach_every_text(smol_dir, smol_encoder, smol_reference, texts, prepared):
     from dataclasses import replace
 
-    from mteb_redundancy.encoders.wrapper import PromptedEncoder
+    from mteb_redundancy.models.encoder import PromptedEncoder
 
     spec = replace(smol_encoder.spec, encoder_options={"demonstrations": DEMONSTRATIONS})
     with_icl = PromptedEncoder(spec, smol_encoder.variant, location=str(smol_dir), device="cpu", cache=False)
@@ -237,7 +240,7 @@ def test_demonstrations_change_the_vector_and_reach_every_text(smol_dir, smol_en
 def test_unknown_encoder_option_names_the_close_one(smol_encoder):
     from dataclasses import replace
 
-    from mteb_redundancy.encoders.prompteol import PromptEOLBackend
+    from mteb_redundancy.models.backends.prompteol import PromptEOLBackend
 
     spec = replace(smol_encoder.spec, encoder_options={"demonstration": DEMONSTRATIONS})
     with pytest.raises(ValueError, match="Did you mean demonstrations"):
@@ -268,10 +271,10 @@ def minilm_manual(minilm_path):
 
 def instructor_backend_encoder(minilm_path, cache=False):
     """all-MiniLM-L6-v2's files under the plain-transformers ``instructor`` encoder."""
-    from mteb_redundancy.encoders.wrapper import PromptedEncoder
-    from mteb_redundancy.modelspec import ModelSpec
-    from mteb_redundancy.naming import VariantName
-    from mteb_redundancy.variants import variant_meta
+    from mteb_redundancy.models.encoder import PromptedEncoder
+    from mteb_redundancy.models.names import VariantName
+    from mteb_redundancy.models.spec import ModelSpec
+    from mteb_redundancy.models.variants import variant_meta
 
     spec = ModelSpec("local/minilm-instructor", prompt_styles=("none", "instructor"), embed_dim=384, encoder="instructor")
     variant = VariantName(spec.model_id, "instructor", 32)
@@ -302,7 +305,7 @@ def test_instructor_pooling_is_the_masked_mean_over_the_text(backend, minilm_pat
 
 
 def test_instructor_backend_without_an_instruction_is_plain_mean_pooling(minilm_path, minilm_manual, raw_minilm, texts):
-    from mteb_redundancy.prompts import NO_PROMPT
+    from mteb_redundancy.models.styles import NO_PROMPT
 
     got = instructor_backend_encoder(minilm_path).embed(texts, NO_PROMPT)
     np.testing.assert_allclose(got, np.stack([minilm_manual("", t) for t in texts]), rtol=1e-4, atol=1e-5)
@@ -312,7 +315,10 @@ def test_instructor_backend_without_an_instruction_is_plain_mean_pooling(minilm_
 def test_text_start_follows_character_offsets_at_a_bpe_boundary(smol_dir, minilm_path):
     from transformers import AutoTokenizer
 
-    from mteb_redundancy.encoders.instructor import instruction_token_count, text_start_from_offsets
+    from mteb_redundancy.models.backends.instructor import (
+        instruction_token_count,
+        text_start_from_offsets,
+    )
 
     def start(tokenizer, prefix, text):
         encoded = tokenizer(prefix + text, return_offsets_mapping=True, return_special_tokens_mask=True)

@@ -1,4 +1,4 @@
-"""Tests for mteb_redundancy.metrics (spec sections 4 and 5): TwoNN and IsoScore.
+"""Tests for mteb_redundancy.estimators (docs/methods.md: TwoNN, IsoScore): TwoNN and IsoScore.
 
 The references are scikit-dimension's TwoNN and the IsoScore package; both are imported lazily
 (per test) so that the module itself stays importable without them.
@@ -13,7 +13,7 @@ import pytest
 from scipy.linalg import hadamard
 from scipy.spatial.distance import cdist
 
-from mteb_redundancy.metrics import (
+from mteb_redundancy.estimators import (
     BootstrapCI,
     TwoNN,
     TwoNNResult,
@@ -214,7 +214,7 @@ def test_isoscore_matches_the_isoscore_package(shape):
 
 
 def _spec_isoscore(X):
-    """Spec section 5, steps 1-6, written out literally."""
+    """docs/methods.md: IsoScore, written out literally."""
     m, n = X.shape
     sigma = principal_variances(X)  # step 1-2: n variances along the principal axes
     S = np.sqrt(n) * sigma / np.linalg.norm(sigma)  # step 3
@@ -360,7 +360,7 @@ def test_bootstrap_ci():
 
 def test_importing_metrics_stays_light():
     code = (
-        "import sys, mteb_redundancy.metrics; "
+        "import sys, mteb_redundancy.estimators; "
         "print(sorted(m for m in ('torch', 'sklearn', 'mteb', 'skdim') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

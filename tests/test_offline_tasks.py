@@ -27,7 +27,7 @@ def _loaded(mteb, name):
 
 
 def test_tasks_are_registered_with_their_types_and_instructions(mteb_module):
-    from mteb_redundancy.prompts import DEFAULT_INSTRUCTIONS, resolve_prompt
+    from mteb_redundancy.models.styles import DEFAULT_INSTRUCTIONS, resolve_prompt
 
     tasks = {t.metadata.name: t for t in mteb_module.get_tasks(tasks=list(OFFLINE_TASKS))}
     assert {name: t.metadata.type for name, t in tasks.items()} == OFFLINE_TASKS
@@ -36,7 +36,7 @@ def test_tasks_are_registered_with_their_types_and_instructions(mteb_module):
         query = resolve_prompt("instruction", task_name=name, task_type=task.metadata.type, side="query")
         assert instruction in query.prefix
         assert len(task.metadata.dataset["revision"]) == 64  # a SHA-256, not a hub commit
-    # Retrieval documents get no instruction (seed 000, appendix B); queries do.
+    # Retrieval documents get no instruction (Tsukagoshi & Sasano (2025), appendix B); queries do.
     document = resolve_prompt("instruction", task_name="WikiRetrieval", task_type="Retrieval", side="document")
     assert document.prefix == ""
 

@@ -14,7 +14,7 @@ GOOD_PLUGIN = '''
 from datasets import Dataset, DatasetDict
 from mteb.abstasks.classification import AbsTaskClassification
 from mteb.abstasks.task_metadata import TaskMetadata
-from mteb_redundancy import ModelSpec, hookimpl
+from mteb_redundancy import ModelSpec, Prompt, PromptStyle, hookimpl
 from mteb_redundancy_tasks.data import wiki_leads
 from mteb_redundancy_tasks.classification import WIKI_COMMON, WIKI_DATASET
 
@@ -37,6 +37,7 @@ class TinyWikiTopics(AbsTaskClassification):
 @hookimpl
 def register_models(register):
     register(ModelSpec("test-org/minilm-copy", prompt_styles=("none", "prefix"), embed_dim=384))
+    register(ModelSpec("test-org/letters", prompt_styles=("none", "shout"), embed_dim=26, encoder="character-counts"))
 
 
 @hookimpl
@@ -48,6 +49,56 @@ def register_model_sources(register):
 @hookimpl
 def register_tasks(register):
     register(TinyWikiTopics)
+
+
+class ShoutStyle(PromptStyle):
+    name = "shout"
+
+    def prompt(self, tables, *, task_name, task_type, side):
+        return Prompt(style=self.name, prefix=f"{task_type.upper()}! ")
+
+    def condition_prompt(self, tables, instruction, kind):
+        return Prompt(style=self.name, prefix=f"{instruction.upper()}! " if instruction else "")
+
+
+@hookimpl
+def register_prompt_styles(register):
+    register(ShoutStyle())
+
+
+class CharacterCounts:
+    """A tiny real encoder: letter frequencies of the text the model reads."""
+
+    embed_dim = 26
+
+    def __init__(self, spec, location, device=None):
+        self.spec = spec
+
+    def load(self):
+        return self
+
+    def encode(self, texts, prompt, batch_size):
+        import numpy as np
+
+        rows = []
+        for text in texts:
+            seen = prompt.apply(text).lower()
+            rows.append([seen.count(chr(97 + i)) + 1.0 for i in range(26)])
+        return np.asarray(rows, dtype=np.float32)
+
+
+@hookimpl
+def register_encoders(register):
+    register("character-counts", CharacterCounts)
+
+
+
+
+@hookimpl
+def register_commands(commands):
+    hello = commands.add_parser("hello", help="a plugin's own command")
+    hello.add_argument("--name", default="world")
+    hello.set_defaults(handler=lambda args, rest: print(f"hello {args.name}") or 0)
 '''
 
 BROKEN_AT_IMPORT = "raise RuntimeError('this plugin is broken at import')\n"
@@ -128,4 +179,26 @@ def test_an_environment_variable_restricts_or_disables_external_plugins(plugin_s
     none = run([str(BIN / "mteb-redundancy"), "plugins"], plugin_site, MTEB_REDUNDANCY_PLUGINS="")
     assert none.returncode == 0
     assert "good_plugin" not in none.stdout and "offline_models" not in none.stdout
-    assert "mteb_redundancy.default_plugin" in none.stdout
+    assert "mteb_redundancy.default_plugins.models" in none.stdout
+
+
+def test_a_plugin_adds_a_prompt_style_an_encoder_and_a_command(plugin_site):
+    hello = run([str(BIN / "mteb-redundancy"), "hello", "--name", "plugin"], plugin_site)
+    assert hello.returncode == 0, hello.stderr[-2000:]
+    assert hello.stdout.strip() == "hello plugin"
+
+    script = textwrap.dedent('''
+        import mteb, numpy as np
+        from mteb_redundancy import EmbeddingCache, get_encoder
+        encoder = get_encoder("test-org/letters (prompt=shout, dim=8)", cache=EmbeddingCache(%r))
+        prompt = encoder.prompt_for("AnyTask", "Classification", None)
+        assert prompt.apply("abc") == "CLASSIFICATION! abc", prompt
+        full = encoder.embed(["abc", "zzz"], prompt)
+        assert full.shape == (2, 26) and full[0, 0] == 1 + 3  # 'a' of "abc" and two of "CLASSIFICATION"
+        reduced = encoder.reduce(full)
+        assert reduced.shape == (2, 8) and np.allclose(np.linalg.norm(reduced, axis=1), 1)
+        assert mteb.get_model_meta("test-org/letters (prompt=shout)").embed_dim == 26
+        print("ok")
+    ''') % str(plugin_site / "cache")
+    result = run([sys.executable, "-c", script], plugin_site)
+    assert result.returncode == 0 and result.stdout.strip().endswith("ok"), result.stderr[-3000:]

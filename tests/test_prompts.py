@@ -1,8 +1,8 @@
-"""Prompt styles decide what text reaches the model (spec section 2). Pure functions, no model."""
+"""Prompt styles decide what text reaches the model (docs/methods.md: prompt styles). Pure functions, no model."""
 
 import pytest
 
-from mteb_redundancy.prompts import (
+from mteb_redundancy.models.styles import (
     DEFAULT_INSTRUCTIONS,
     TASK_TYPE_INSTRUCTIONS,
     resolve_prompt,

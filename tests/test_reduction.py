@@ -1,9 +1,9 @@
-"""Dimension reduction (spec section 3). Pure numpy."""
+"""Dimension reduction (docs/methods.md: dimension reduction). Pure numpy."""
 
 import numpy as np
 import pytest
 
-from mteb_redundancy.reduction import Reducer, check_dimension, dimension_grid
+from mteb_redundancy.models.reduction import Reducer, check_dimension, dimension_grid
 
 
 @pytest.fixture

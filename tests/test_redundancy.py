@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mteb_redundancy.metrics import isoscore, twonn
-from mteb_redundancy.redundancy import PROMPT_TYPES, prompt_sources
+from mteb_redundancy.analyses.redundancy.measure import PROMPT_TYPES, prompt_sources
+from mteb_redundancy.estimators import isoscore, twonn
 
 BASE = "sentence-transformers/all-MiniLM-L6-v2"
 PREFIX = f"{BASE} (prompt=prefix)"
@@ -52,7 +52,7 @@ def test_the_result_holds_every_prompt_types_figures(prefix_scores):
 
 
 def test_reported_figures_are_the_estimators_on_the_models_embeddings(prefix_scores, load_variant, mteb_module):
-    from mteb_redundancy.cache import EmbeddingCache
+    from mteb_redundancy.models.cache import EmbeddingCache
 
     task = mteb_module.get_task("RedundancyWikiSmall")
     texts = task.load_texts()
@@ -76,7 +76,7 @@ def test_a_model_with_one_prompt_for_all_types_encodes_the_corpus_once(load_vari
 
 
 def test_duplicate_texts_are_dropped_and_counted(load_variant, mteb_module, wiki_texts, tmp_path):
-    from mteb_redundancy.tasktypes.redundancy import AbsTaskRedundancy
+    from mteb_redundancy.analyses.redundancy.task_type import AbsTaskRedundancy
 
     class DuplicatedWiki(AbsTaskRedundancy):
         metadata = mteb_module.get_task("RedundancyWikiSmall").metadata.model_copy(update={"name": "DuplicatedWiki"})
@@ -104,7 +104,7 @@ def test_prompt_types_follow_seed_000s_task_list():
 
 
 def test_an_unknown_task_type_is_a_clear_error(mteb_module):
-    from mteb_redundancy.tasktypes.redundancy import RedundancyMetadata
+    from mteb_redundancy.analyses.redundancy.task_type import RedundancyMetadata
 
     fields = mteb_module.get_task("RedundancyWikiSmall").metadata.model_dump()
     with pytest.raises(ValueError, match="Did you mean 'Redundancy'"):
@@ -112,8 +112,8 @@ def test_an_unknown_task_type_is_a_clear_error(mteb_module):
 
 
 def test_table_and_plot_commands_read_the_result_folder(prefix_run, prefix_scores, tmp_path):
+    from mteb_redundancy.analyses.redundancy.report import figure, load_rows
     from mteb_redundancy.cli import main
-    from mteb_redundancy.redundancy_report import figure, load_rows
 
     out = tmp_path / "table.csv"
     assert main(["redundancy-table", str(prefix_run), "--task", "RedundancyWikiSmall", "--format", "csv", "--out", str(out)]) == 0

@@ -1,4 +1,4 @@
-"""Dimension sweeps (spec sections 3 and 8): one full-dimension encoding per (model, prompt, task),
+"""Dimension sweeps (docs/methods.md: dimension reduction, dimension sweeps): one full-dimension encoding per (model, prompt, task),
 every d scored by MTEB's own evaluators, results under each variant's registered name.
 
 Real MTEB, real all-MiniLM-L6-v2, the session's embedding cache. The sweep over STSBenchmarkOffline
@@ -23,7 +23,7 @@ STS = "STSBenchmarkOffline"
 
 
 def variant(prompt="none", dim=None, reduction="first") -> str:
-    from mteb_redundancy.naming import VariantName
+    from mteb_redundancy.models.names import VariantName
 
     return str(VariantName(MINILM, prompt, dim, reduction))
 
@@ -63,8 +63,8 @@ def sts_texts(mteb) -> list[str]:
 def sts_sweep(mteb_module, embeddings, tmp_path_factory):
     """The sweep, and how many of the task's texts the embedding cache lacked before it."""
     from mteb_redundancy import EmbeddingCache, get_encoder
-    from mteb_redundancy.prompts import NO_PROMPT
-    from mteb_redundancy.sweep import run_sweep
+    from mteb_redundancy.analyses.sweep.engine import run_sweep
+    from mteb_redundancy.models.styles import NO_PROMPT
 
     probe = get_encoder(variant(), device="cpu", cache=EmbeddingCache(embeddings))  # loads no model
     _, missing = probe.cache.lookup(probe._cache_key(NO_PROMPT), sts_texts(mteb_module))
@@ -106,7 +106,7 @@ def test_sweep_score_equals_mteb_run_of_the_variant(sts_sweep, tmp_path):
 
 def test_random_reduction_is_reproducible(mteb_module, sts_sweep, embeddings, tmp_path):
     from mteb_redundancy import EmbeddingCache, get_encoder
-    from mteb_redundancy.sweep import run_sweep
+    from mteb_redundancy.analyses.sweep.engine import run_sweep
 
     result, output, _ = sts_sweep
     again = run_sweep(MINILM, "none", [8], "random", [STS], tmp_path / "again", device="cpu",
@@ -123,7 +123,7 @@ def test_random_reduction_is_reproducible(mteb_module, sts_sweep, embeddings, tm
 
 def test_interrupted_sweep_resumes(mteb_module, sts_sweep, embeddings, tmp_path):
     from mteb_redundancy import EmbeddingCache
-    from mteb_redundancy.sweep import run_sweep
+    from mteb_redundancy.analyses.sweep.engine import run_sweep
 
     def sweep(dims):
         return run_sweep(MINILM, "none", dims, "first", [STS], tmp_path, device="cpu",
@@ -145,7 +145,7 @@ def test_interrupted_sweep_resumes(mteb_module, sts_sweep, embeddings, tmp_path)
 
 def test_dimension_above_the_models_errors_before_encoding(mteb_module, tmp_path):
     from mteb_redundancy import EmbeddingCache
-    from mteb_redundancy.sweep import SweepError, run_sweep
+    from mteb_redundancy.analyses.sweep.engine import SweepError, run_sweep
 
     cache = tmp_path / "embeddings"
     with pytest.raises(SweepError, match=r"Dimension 512 is larger than .*384"):
@@ -161,7 +161,11 @@ def test_dimension_above_the_models_errors_before_encoding(mteb_module, tmp_path
 
 
 def test_plot_has_one_line_per_variant(sts_sweep, tmp_path):
-    from mteb_redundancy.sweep_plots import curve_label, plot_sweep, write_sweep_report
+    from mteb_redundancy.analyses.sweep.plots import (
+        curve_label,
+        plot_sweep,
+        write_sweep_report,
+    )
 
     result, _, _ = sts_sweep
     written = write_sweep_report(result, tmp_path / "sweep.png")
@@ -181,12 +185,16 @@ def test_plot_has_one_line_per_variant(sts_sweep, tmp_path):
 
 
 def test_mock_tasks_through_the_sweep(mteb_module, embeddings, tmp_path):
-    from mteb.mocks.mock_tasks import MockClassificationTask, MockRetrievalTask, MockSTSTask
+    from mteb.mocks.mock_tasks import (
+        MockClassificationTask,
+        MockRetrievalTask,
+        MockSTSTask,
+    )
     from mteb.mocks.mock_tasks.clustering import MockClusteringTask
 
     from mteb_redundancy import EmbeddingCache, get_encoder
-    from mteb_redundancy.sweep import run_sweep
-    from mteb_redundancy.sweep_plots import plot_sweep
+    from mteb_redundancy.analyses.sweep.engine import run_sweep
+    from mteb_redundancy.analyses.sweep.plots import plot_sweep
 
     classes = (MockClassificationTask, MockRetrievalTask, MockClusteringTask, MockSTSTask)
     result = run_sweep(MINILM, ["none", "prefix"], [2, 4, "full"], ["first", "random"], [c() for c in classes],
@@ -235,7 +243,7 @@ def _wiki_subsets(mteb_module):
 
 def test_wiki_tasks_score_as_separate_runs(mteb_module, embeddings, tmp_path):
     from mteb_redundancy import EmbeddingCache, get_encoder
-    from mteb_redundancy.sweep import run_sweep
+    from mteb_redundancy.analyses.sweep.engine import run_sweep
 
     result = run_sweep(MINILM, "none", [4, 16, "full"], "first", _wiki_subsets(mteb_module), tmp_path / "sweep",
                        device="cpu", embedding_cache=EmbeddingCache(embeddings), show_progress=False)
@@ -270,7 +278,7 @@ def test_cli_sweep_writes_figure_and_tables(sts_sweep, tmp_path, capsys):
 
 
 def test_plan_treats_the_models_own_dimension_as_full(mteb_module):
-    from mteb_redundancy.sweep import plan_points
+    from mteb_redundancy.analyses.sweep.engine import plan_points
 
     points = plan_points([MINILM], ["none"], [8, 384], ["first", "random"])
     assert [(p.reduction, p.dim) for p in points] == [("first", None), ("first", 8), ("random", 8)]
@@ -278,8 +286,8 @@ def test_plan_treats_the_models_own_dimension_as_full(mteb_module):
 
 
 def test_several_models_share_one_figure():
-    from mteb_redundancy.sweep import SweepResult, SweepRow
-    from mteb_redundancy.sweep_plots import plot_sweep
+    from mteb_redundancy.analyses.sweep.engine import SweepResult, SweepRow
+    from mteb_redundancy.analyses.sweep.plots import plot_sweep
 
     def row(model, full_dim, dim, score, task="T1", task_type="Classification"):
         return SweepRow(model, "none", "first", dim, full_dim, dim == full_dim, task, task_type, "accuracy",

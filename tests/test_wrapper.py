@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from mteb.types import PromptType
 
-from mteb_redundancy.prompts import DEFAULT_INSTRUCTIONS
+from mteb_redundancy.models.styles import DEFAULT_INSTRUCTIONS
 
 BASE = "sentence-transformers/all-MiniLM-L6-v2"
 

@@ -1,1 +1,1 @@
-"""Task types MTEB does not have (intrinsic measures rather than scores to maximize); one module each."""
+"""Deprecated: the task types moved to ``mteb_redundancy.analyses.<analysis>.task_type``; these aliases go in the next release."""

@@ -1,4 +1,4 @@
-"""mteb-redundancy's concrete MTEB tasks, built from data that installs from PyPI (spec section 10).
+"""mteb-redundancy's concrete MTEB tasks, built from data that installs from PyPI (docs/methods.md: offline models and data).
 
 Registered into MTEB through ``mteb_redundancy_tasks.plugin``, a built-in plugin that uses the same
 ``register_tasks`` hook a third party would.

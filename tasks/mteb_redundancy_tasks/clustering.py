@@ -9,7 +9,12 @@ from datasets import Dataset, DatasetDict
 from mteb.abstasks.clustering import AbsTaskClustering
 from mteb.abstasks.task_metadata import TaskMetadata
 
-from mteb_redundancy_tasks.classification import LEFT_OUT_TOPIC, WIKI_COMMON, WIKI_DATASET, WikiTopicClassification
+from mteb_redundancy_tasks.classification import (
+    LEFT_OUT_TOPIC,
+    WIKI_COMMON,
+    WIKI_DATASET,
+    WikiTopicClassification,
+)
 from mteb_redundancy_tasks.data import WIKI_ATTRIBUTION, wiki_leads
 from mteb_redundancy_tasks.splits import stratified_split
 

@@ -1,4 +1,4 @@
-"""Readers for the data packages of spec section 10. The data is read from the installed package at
+"""Readers for the data packages of docs/methods.md: offline models and data. The data is read from the installed package at
 run time and checked against the SHA-256 the task pins in ``metadata.dataset["revision"]``."""
 
 from __future__ import annotations

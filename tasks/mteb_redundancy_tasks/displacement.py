@@ -1,8 +1,8 @@
-"""Instruction-displacement tasks (spec section 7): ``InstructionDisplacementWiki`` and your own.
+"""Instruction-displacement tasks (docs/methods.md: instruction displacement): ``InstructionDisplacementWiki`` and your own.
 
 ``InstructionDisplacementWiki`` embeds 200 neutral English queries -- Wikidata short descriptions
-of Wikipedia articles, noun phrases describing an entity like seed 001's queries ("Major river in
-Siberia") -- under the six conditions of seed 001 (``prompts.DISPLACEMENT_CONDITIONS``)::
+of Wikipedia articles, noun phrases describing an entity like Ogawa et al.'s queries ("Major river in
+Siberia") -- under the six conditions of Ogawa et al. (``prompts.DISPLACEMENT_CONDITIONS``)::
 
     mteb run -m "sentence-transformers/all-MiniLM-L6-v2 (prompt=instruction)" -t InstructionDisplacementWiki
 
@@ -11,7 +11,7 @@ Bring your own queries and conditions
 ``displacement_task_from_file(name, path, conditions=None)`` returns a task class for a file of
 queries: a ``.txt`` file with one query per line (blank lines skipped), or a ``.json`` file with
 either a list of queries or ``{"queries": [...], "conditions": {"Base": null, "STS": "..."}}``.
-Conditions come from the ``conditions`` argument, else the file, else seed 001's six; exactly one
+Conditions come from the ``conditions`` argument, else the file, else Ogawa et al.'s six; exactly one
 condition has no instruction (``None``/``null``): the base. The file's SHA-256 is the task's
 ``dataset.revision``, so results say which queries they came from. Register it from a plugin::
 
@@ -44,8 +44,11 @@ from pathlib import Path
 
 import numpy as np
 
-from mteb_redundancy.displacement import check_queries, validate_conditions
-from mteb_redundancy.tasktypes.displacement import (
+from mteb_redundancy.analyses.displacement.conditions import (
+    check_queries,
+    validate_conditions,
+)
+from mteb_redundancy.analyses.displacement.task_type import (
     TASK_TYPE,
     AbsTaskInstructionDisplacement,
     InstructionDisplacementMetadata,
@@ -53,7 +56,7 @@ from mteb_redundancy.tasktypes.displacement import (
 from mteb_redundancy_tasks.data import WIKI_ATTRIBUTION, WIKI_SHA256, wiki_leads
 
 N_QUERIES = 200
-QUERY_SEED = 1  # seed 001
+QUERY_SEED = 1
 
 
 def _normalized(text: str) -> str:
@@ -90,7 +93,7 @@ class InstructionDisplacementWiki(AbsTaskInstructionDisplacement):
         description=(
             "How far task instructions move a model's embeddings of 200 neutral English queries (Wikidata short "
             "descriptions of Wikipedia articles, descriptions that occur once, seeded choice, seed 1) under the six "
-            "conditions of Ogawa et al. (seed 001, Table 2): Base (no instruction), Retrieval, Reranking, STS, "
+            "conditions of Ogawa et al. (Ogawa et al., Table 2): Base (no instruction), Retrieval, Reranking, STS, "
             "Classification, Clustering. Per condition: mean per-query cosine distance, centroid shift and centroid "
             "cosine distance from Base, in the model's space and in its PCA-200 space. Main score mean_displacement "
             "(mean over instructed conditions of the mean cosine distance) is a size, not higher-is-better. "

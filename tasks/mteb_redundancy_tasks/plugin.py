@@ -1,23 +1,14 @@
 """Registers the project's tasks through the ``register_tasks`` hook, as any plugin would."""
 
-import importlib
-
 from mteb_redundancy.hookspecs import hookimpl
-
-# Each module lists its task classes in ``TASKS``.
-TASK_MODULES = (
-    "mteb_redundancy_tasks.classification",
-    "mteb_redundancy_tasks.redundancy",
-    "mteb_redundancy_tasks.displacement",
-    "mteb_redundancy_tasks.clustering",
-    "mteb_redundancy_tasks.retrieval",
-    "mteb_redundancy_tasks.sts",
-    "mteb_redundancy_tasks.bbc_news",
-)
 
 
 @hookimpl
 def register_tasks(register):
-    for module_name in TASK_MODULES:
-        for task_class in importlib.import_module(module_name).TASKS:
+    # Imported here, not at the top: task modules import mteb, and registration may run while mteb
+    # itself is being imported.
+    from mteb_redundancy_tasks import bbc_news, classification, clustering, displacement, redundancy, retrieval, sts
+
+    for module in (classification, redundancy, displacement, clustering, retrieval, sts, bbc_news):
+        for task_class in module.TASKS:
             register(task_class)

@@ -1,11 +1,14 @@
-"""Redundancy of embeddings on 10,000 English Wikipedia leads (seed 000 section 3), and a small variant."""
+"""Redundancy of embeddings on 10,000 English Wikipedia leads (Tsukagoshi & Sasano (2025) section 3), and a small variant."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from mteb_redundancy.redundancy import deduplicate_texts
-from mteb_redundancy.tasktypes.redundancy import AbsTaskRedundancy, RedundancyMetadata
+from mteb_redundancy.analyses.redundancy.measure import deduplicate_texts
+from mteb_redundancy.analyses.redundancy.task_type import (
+    AbsTaskRedundancy,
+    RedundancyMetadata,
+)
 from mteb_redundancy_tasks.classification import WIKI_COMMON, WIKI_DATASET
 from mteb_redundancy_tasks.data import WIKI_ATTRIBUTION, wiki_leads
 
@@ -41,7 +44,7 @@ def _metadata(name: str, n: int, description: str) -> RedundancyMetadata:
 
 
 class RedundancyWiki(AbsTaskRedundancy):
-    metadata = _metadata("RedundancyWiki", 10_000, "Seed 000's corpus size.")
+    metadata = _metadata("RedundancyWiki", 10_000, "Tsukagoshi & Sasano's corpus size.")
     n_texts = 10_000
 
     def load_texts(self) -> list[str]:

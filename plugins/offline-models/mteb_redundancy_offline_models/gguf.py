@@ -30,7 +30,7 @@ def models_dir() -> Path:
     configured = os.environ.get(MODELS_DIR_VARIABLE)
     if configured:
         return Path(configured).expanduser()
-    from mteb_redundancy.cache import default_cache_dir
+    from mteb_redundancy.models.cache import default_cache_dir
 
     return default_cache_dir().parent / "models"
 

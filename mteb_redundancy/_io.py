@@ -1,0 +1,84 @@
+"""The one place for writing files: atomic writes, Markdown and CSV tables, and figures.
+
+Every file the project writes (cache shards, tables, figures, user configuration) goes through
+:func:`atomic_write_bytes`: a temporary file in the same folder, flushed and renamed into place, so
+a reader never sees half a file and an interrupted run leaves the old file (or none).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes, *, make_parents: bool = True) -> Path:
+    path = Path(path)
+    if make_parents:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def format_cell(value: Any, digits: int = 4) -> str:
+    """A table cell: floats to ``digits`` decimals, ``None`` empty, ``|`` escaped for Markdown."""
+    if value is None:
+        return ""
+    text = f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+    return text.replace("|", "\\|")
+
+
+def markdown_table(header: Sequence[Any], rows: Sequence[Sequence[Any]], *, align: Sequence[str] | None = None, digits: int = 4) -> str:
+    """A Markdown table. ``align`` has one of ``"left"``/``"right"`` per column (default: all ``---``)."""
+    rule = {"left": "---", "right": "---:", None: "---"}
+    marks = [rule[a] for a in align] if align else ["---"] * len(header)
+    lines = ["| " + " | ".join(format_cell(v, digits) for v in header) + " |", "| " + " | ".join(marks) + " |"]
+    lines += ["| " + " | ".join(format_cell(v, digits) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def csv_text(rows: Sequence[Sequence[Any]]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    return buffer.getvalue()
+
+
+def check_figure_path(path: str | os.PathLike) -> Path:
+    path = Path(path)
+    if path.suffix.lower() not in FIGURE_SUFFIXES:
+        raise ValueError(f"The figure file must end in {', '.join(FIGURE_SUFFIXES)}; got {path.name!r}.")
+    return path
+
+
+def new_figure(**kwargs: Any):
+    """A matplotlib ``Figure`` not tied to pyplot: no global state, no display, any backend."""
+    from matplotlib.figure import Figure
+
+    return Figure(**kwargs)
+
+
+def save_figure(fig, path: str | os.PathLike, *, dpi: int = 150, **kwargs: Any) -> Path:
+    """Save ``fig`` atomically in the format its suffix names (``.png``, ``.svg``, ``.pdf``)."""
+    path = check_figure_path(path)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, dpi=dpi, format=path.suffix.lstrip(".").lower(), **kwargs)
+    return atomic_write_bytes(path, buffer.getvalue())

@@ -1,0 +1,1 @@
+"""Instruction displacement: how far task instructions move embeddings (Ogawa et al.)."""

@@ -1,0 +1,113 @@
+"""Tables and plots of redundancy results, read from MTEB result folders (Tsukagoshi & Sasano 2025,
+Tables 1 and 2)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from mteb_redundancy._io import markdown_table, new_figure, save_figure
+from mteb_redundancy.analyses.redundancy.measure import PROMPT_TYPES
+
+COLUMN_TITLES = {
+    "retrieval_query": "query",
+    "retrieval_document": "document",
+    "classification": "classification",
+    "clustering": "clustering",
+    "none": "none",
+}
+
+
+@dataclass(frozen=True)
+class RedundancyRow:
+    model: str
+    task: str
+    scores: dict
+
+    def value(self, measure: str, prompt_type: str) -> float | None:
+        return self.scores.get("prompt_types", {}).get(prompt_type, {}).get(measure)
+
+
+def load_rows(output_folder: str | Path, task: str = "RedundancyWiki") -> list[RedundancyRow]:
+    """Every model's result for ``task`` under an ``mteb run --output-folder``."""
+    import mteb
+
+    results = mteb.ResultCache(output_folder).load_results(tasks=[task], include_remote=False)
+    rows = []
+    for model_result in results.model_results:
+        for task_result in model_result.task_results:
+            if task_result.task_name == task:
+                for split_scores in task_result.scores.values():
+                    rows.append(RedundancyRow(model_result.model_name, task, split_scores[0]))
+    if not rows:
+        raise FileNotFoundError(f"No {task} results under {output_folder}; run `mteb run -m <model> -t {task} --output-folder {output_folder}` first.")
+    return sorted(rows, key=lambda r: r.model)
+
+
+def _cells(rows: list[RedundancyRow], measure: str) -> tuple[list[str], list[list[str]]]:
+    digits = 2 if measure == "twonn" else 4
+    header = ["model", *(COLUMN_TITLES[t] for t in PROMPT_TYPES), "m", "n"]
+    body = []
+    for row in rows:
+        first = next(iter(row.scores["prompt_types"].values()))
+        values = [row.value(measure, t) for t in PROMPT_TYPES]
+        cells = ["" if v is None else f"{v:.{digits}f}" for v in values]
+        body.append([row.model, *cells, str(first["n_points"]), str(first["n_dims"])])
+    return header, body
+
+
+def table(rows: list[RedundancyRow], measure: str) -> str:
+    """A Markdown table of ``measure`` ("twonn" or "isoscore"): a row per model, a column per prompt type."""
+    header, body = _cells(rows, measure)
+    return markdown_table(header, body, align=["left"] + ["right"] * (len(header) - 1))
+
+
+def report(rows: list[RedundancyRow], fmt: str = "md") -> str:
+    """Both tables of Tsukagoshi & Sasano (ID, IsoScore), as Markdown with the Gaussian baseline, or as one CSV."""
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        for i, measure in enumerate(("twonn", "isoscore")):
+            header, body = _cells(rows, measure)
+            if i == 0:
+                writer.writerow(["measure", *header])
+            writer.writerows([measure, *cells] for cells in body)
+        return buffer.getvalue()
+    gaussian = {r.model: r.value("gaussian_isoscore", "none") for r in rows}
+    notes = ", ".join(f"{m}: {g:.4f}" for m, g in gaussian.items() if g is not None)
+    return (
+        f"### TwoNN intrinsic dimension ({rows[0].task})\n\n{table(rows, 'twonn')}\n\n"
+        f"### IsoScore ({rows[0].task})\n\n{table(rows, 'isoscore')}\n\n"
+        f"IsoScore of an isotropic Gaussian at the same (m, n): {notes}\n"
+    )
+
+
+def figure(rows: list[RedundancyRow]):
+    """ID and IsoScore against d (log-2 axis), one line per model and prompt type."""
+    fig = new_figure(figsize=(12, 4.5))
+    axes = fig.subplots(1, 2)
+    for row in rows:
+        for prompt_type in PROMPT_TYPES:
+            curve = row.scores["prompt_types"].get(prompt_type, {}).get("by_dimension") or []
+            if not curve:
+                continue
+            label = f"{row.model} / {COLUMN_TITLES[prompt_type]}"
+            dims = [p["d"] for p in curve]
+            axes[0].plot(dims, [p["twonn"] for p in curve], marker="o", label=label)
+            axes[1].plot(dims, [p["isoscore"] for p in curve], marker="o", label=label)
+    for ax, title in zip(axes, ("TwoNN intrinsic dimension", "IsoScore")):
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("dimension d (first d coordinates unless the variant says otherwise)")
+        ax.set_ylabel(title)
+        ax.set_title(f"{title} against d ({rows[0].task})")
+        ax.grid(alpha=0.3)
+    axes[1].legend(fontsize=7, loc="best")
+    fig.tight_layout()
+    return fig
+
+
+def plot(rows: list[RedundancyRow], out: str | Path) -> Path:
+    """Save :func:`figure` as PNG or SVG (by the file's suffix)."""
+    return save_figure(figure(rows), out)

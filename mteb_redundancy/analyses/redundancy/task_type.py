@@ -1,0 +1,111 @@
+"""The ``Redundancy`` task type: intrinsic dimension and IsoScore per prompt type (Tsukagoshi & Sasano 2025, section 3).
+
+A task of this type is a corpus. Evaluating a model embeds the corpus under each prompt type
+(retrieval query, retrieval document, classification, clustering, none) and reports, per type, the
+TwoNN intrinsic dimension, the IsoScore, the number of points m and dimensions n, the duplicates
+dropped and the IsoScore of an isotropic Gaussian at the same (m, n); the same measures at reduced
+dimensions d (``by_dimension``); and, for prompt styles with several instructions per type, each
+instruction's values (``per_instruction``) besides their mean.
+
+Main score: ``main_score`` = TwoNN intrinsic dimension under the **retrieval-query** prompt type. Every
+prompt style defines a query prompt, it is the first column of Tsukagoshi & Sasano's Tables 1 and 2, and
+their finding is stated against it (classification and clustering prompts give lower ID). It is a
+measurement, **not** a higher-is-better score: keep it out of leaderboard means.
+
+Any corpus becomes a redundancy task in a few lines (e.g. in a plugin's ``register_tasks``)::
+
+    class MyCorpusRedundancy(AbsTaskRedundancy):
+        metadata = RedundancyMetadata(name="MyCorpusRedundancy", type="Redundancy", ...)
+        def load_texts(self):
+            return my_texts
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from mteb_redundancy.analyses.redundancy.measure import (
+    PROMPT_TYPES,
+    PromptTypeResult,
+    deduplicate_texts,
+    measure,
+    measure_by_dimension,
+    prompt_sources,
+    summarize,
+    to_scores,
+)
+from mteb_redundancy.models.reduction import Reducer, dimension_grid
+from mteb_redundancy.models.styles import NO_PROMPT
+from mteb_redundancy.mteb_bridge.task_base import MeasurementTask
+from mteb_redundancy.mteb_bridge.task_metadata import ExtendedTaskMetadata
+
+TASK_TYPE = "Redundancy"
+
+
+class RedundancyMetadata(ExtendedTaskMetadata):
+    """``TaskMetadata`` that accepts ``type="Redundancy"``."""
+
+    extra_types = {TASK_TYPE: "semantic-similarity"}
+
+
+class AbsTaskRedundancy(MeasurementTask):
+    """Base class of redundancy tasks: a subclass sets ``metadata`` and implements ``load_texts``."""
+
+    prompt_types: ClassVar[Sequence[str]] = PROMPT_TYPES
+    main_prompt_type: ClassVar[str] = "retrieval_query"
+    discard_fraction: ClassVar[float] = 0.1
+
+    def measure(self, encoder, texts: list[str], *, batch_size: int | None, hf_subset: str) -> dict[str, Any]:
+        texts, dropped = deduplicate_texts(texts)
+        if len(texts) < 3:
+            raise ValueError(f"{self.metadata.name}: {len(texts)} distinct non-empty texts; TwoNN needs at least 3.")
+        variant = encoder.variant
+        reduced = variant is not None and variant.dim is not None
+        reduction = variant.reduction if reduced else "first"
+
+        # Sources that give the same prompt share one encoding and one measurement.
+        measured: dict[str, tuple[Any, list[dict]]] = {}
+        per_type: dict[str, list[tuple[str, str, Any]]] = {t: [] for t in self.prompt_types}
+        by_dimension: dict[str, list[list[dict]]] = {t: [] for t in self.prompt_types}
+        for source in tqdm(prompt_sources(self.prompt_types), desc=f"{self.metadata.name}: prompts", unit="prompt"):
+            prompt = NO_PROMPT if source.prompt_type == "none" else encoder.prompt_for(source.task_name, source.task_type, source.side)
+            if prompt.key not in measured:
+                full = encoder.embed(texts, prompt, batch_size=batch_size)
+                X = Reducer(variant.reduction, variant.dim, normalize=encoder.normalizes).fit_transform(full) if reduced else full
+                curve = measure_by_dimension(full, dimension_grid(X.shape[1]), reduction=reduction, normalize=encoder.normalizes)
+                measured[prompt.key] = (measure(X, discard_fraction=self.discard_fraction), curve)
+            measures, curve = measured[prompt.key]
+            per_type[source.prompt_type].append((source.task_name, prompt.apply("{text}"), measures))
+            by_dimension[source.prompt_type].append(curve)
+
+        results = []
+        for prompt_type in self.prompt_types:
+            entries = per_type[prompt_type]
+            distinct = {key: (task, key, m) for task, key, m in entries}
+            results.append(
+                PromptTypeResult(
+                    prompt_type=prompt_type,
+                    measures=summarize([m for _, _, m in distinct.values()]),
+                    per_instruction=[
+                        {"task": task, "prompt": key, "twonn": m.twonn, "isoscore": m.isoscore} for task, key, m in entries
+                    ],
+                    by_dimension=_mean_curves(by_dimension[prompt_type]),
+                )
+            )
+        return to_scores(results, n_texts=len(texts), n_duplicate_texts_dropped=dropped, main_prompt_type=self.main_prompt_type)
+
+
+def _mean_curves(curves: list[list[dict]]) -> list[dict]:
+    if not curves:
+        return []
+    rows = []
+    for points in zip(*curves):
+        row = dict(points[0])
+        for name in ("twonn", "isoscore"):
+            row[name] = float(np.mean([p[name] for p in points]))
+        rows.append(row)
+    return rows

@@ -1,0 +1,87 @@
+"""``mteb-redundancy sweep``: score every embedding dimension d from one full-dimension encoding.
+
+    mteb-redundancy sweep -m sentence-transformers/all-MiniLM-L6-v2 --prompt none \\
+        --dims 2,4,8,16,32,64,128,full --reduction first --reduction random \\
+        -t WikiTopicClassification WikiTopicClustering WikiRetrieval STSBenchmarkOffline
+
+Each (model, prompt, reduction, d) variant is evaluated by MTEB's own evaluators and written as an
+ordinary MTEB result file under the variant's registered name (``<output-folder>/results/...``, as
+``mteb run -m "<variant>" --output-folder <output-folder>`` would write it). Results already there are
+kept and not recomputed, so an interrupted sweep continues where it stopped. The figure (mean score
+per task type against d, one line per model/prompt/reduction) goes to ``--plot`` as PNG and SVG,
+with the same numbers as Markdown and CSV beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _split(values: list[str] | None) -> list[str]:
+    """Repeatable options that also take comma lists: ``--prompt none,prefix --prompt instruction``."""
+    return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser(
+        "sweep",
+        help="evaluate every embedding dimension d from one encoding, and plot score against d",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("-m", "--model", dest="models", action="append", required=True, metavar="MODEL_ID",
+                        help="a registered base model id (repeat for several models: one figure)")
+    parser.add_argument("--prompt", dest="prompts", action="append", metavar="STYLE",
+                        help="prompt style(s): none, prefix, instruction, instructor, prompteol "
+                             "(repeatable or comma-separated; default: none)")
+    parser.add_argument("--dims", default="2,4,8,16,32,64,128,full",
+                        help="comma-separated dimensions; 'full' is the model's own (default: %(default)s)")
+    parser.add_argument("--reduction", dest="reductions", action="append", metavar="METHOD",
+                        help="first, random or pca (repeatable or comma-separated; default: first)")
+    parser.add_argument("-t", "--tasks", nargs="+", required=True, metavar="TASK",
+                        help="MTEB task names (the project's offline tasks or MTEB's own)")
+    parser.add_argument("--output-folder", default="results",
+                        help="where MTEB result files go, as with `mteb run` (default: %(default)s)")
+    parser.add_argument("--plot", default=None,
+                        help="figure path (.png/.svg or a stem); default: <output-folder>/sweep.png")
+    parser.add_argument("--device", default=None, help="torch device (default: automatic)")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, rest: list[str]) -> int:
+    from mteb_redundancy.analyses.sweep.engine import SweepError, run_sweep
+    from mteb_redundancy.analyses.sweep.plots import write_sweep_report
+    from mteb_redundancy.models.variants import UnknownModelError
+
+    try:
+        result = run_sweep(
+            models=args.models,
+            prompts=_split(args.prompts) or ["none"],
+            dims=_split([args.dims]),
+            reductions=_split(args.reductions) or ["first"],
+            tasks=_split(args.tasks),
+            output_folder=args.output_folder,
+            device=args.device,
+            batch_size=args.batch_size,
+            show_progress=not args.no_progress,
+        )
+    except (SweepError, UnknownModelError) as error:
+        print(f"mteb-redundancy sweep: error: {error}", file=sys.stderr)
+        return 2
+    plot = Path(args.plot) if args.plot else Path(args.output_folder) / "sweep.png"
+    written = write_sweep_report(result, plot, title="Score against embedding dimension")
+    print(result.to_markdown())
+    evaluated = {(row.variant, row.task): row.status for row in result.rows}
+    computed = sum(status == "computed" for status in evaluated.values())
+    print(
+        f"\n{computed} results computed, {len(evaluated) - computed} found in {args.output_folder}; "
+        f"{result.texts_encoded} texts encoded.",
+        file=sys.stderr,
+    )
+    for path in written:
+        print(f"wrote {path}", file=sys.stderr)
+    return 0

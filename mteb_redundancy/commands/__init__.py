@@ -1,1 +1,0 @@
-"""Sub-commands of ``mteb-redundancy``, one module each (see ``cli.COMMAND_MODULES``)."""

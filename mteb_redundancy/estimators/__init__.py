@@ -1,0 +1,60 @@
+"""The estimators, pure numpy (no MTEB, torch or scikit-learn import), points as rows.
+
+- intrinsic dimension: :func:`twonn` / :class:`TwoNN` (Facco et al. 2017, as scikit-dimension computes it);
+- isotropy: :func:`isoscore` (Rudman et al. 2022) and its isotropic-Gaussian baseline;
+- alignment of models: :func:`pca_reduce`, :func:`orthogonal_procrustes`,
+  :func:`normalized_procrustes_distance` (Ogawa et al.), :func:`classical_mds`, :func:`metric_mds`.
+"""
+
+from mteb_redundancy.estimators.displacement import (
+    displacement,
+    displacement_by_condition,
+)
+from mteb_redundancy.estimators.isoscore import (
+    gaussian_isoscore_baseline,
+    gaussian_isoscore_expected,
+    isoscore,
+    isoscore_from_variances,
+    principal_variances,
+)
+from mteb_redundancy.estimators.mds import (
+    classical_mds,
+    cosine_distance_matrix,
+    kruskal_stress,
+    metric_mds,
+)
+from mteb_redundancy.estimators.pca import (
+    PCAResult,
+    pad_columns,
+    pad_to_common_width,
+    pca_reduce,
+    pca_reduce_conditions,
+)
+from mteb_redundancy.estimators.percentile_bootstrap import BootstrapCI, bootstrap_ci
+from mteb_redundancy.estimators.procrustes import (
+    align_to_reference,
+    fit_rotations_to_reference,
+    normalized_procrustes_distance,
+    orthogonal_procrustes,
+    procrustes_distance_matrix,
+    reference_scores,
+    select_reference,
+)
+from mteb_redundancy.estimators.twonn import (
+    TwoNN,
+    TwoNNResult,
+    deduplicate_rows,
+    intrinsic_dimension,
+    two_nearest_distances,
+    twonn,
+)
+
+__all__ = [
+    "BootstrapCI", "PCAResult", "TwoNN", "TwoNNResult", "align_to_reference", "bootstrap_ci", "classical_mds",
+    "cosine_distance_matrix", "deduplicate_rows", "displacement", "displacement_by_condition",
+    "fit_rotations_to_reference", "gaussian_isoscore_baseline", "gaussian_isoscore_expected", "intrinsic_dimension",
+    "isoscore", "isoscore_from_variances", "kruskal_stress", "metric_mds", "normalized_procrustes_distance",
+    "orthogonal_procrustes", "pad_columns", "pad_to_common_width", "pca_reduce", "pca_reduce_conditions",
+    "principal_variances", "procrustes_distance_matrix", "reference_scores", "select_reference",
+    "two_nearest_distances", "twonn",
+]

@@ -1,0 +1,70 @@
+"""Backend for any model that ``sentence_transformers.SentenceTransformer`` loads."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import numpy as np
+
+from mteb_redundancy.models.spec import ModelSpec
+from mteb_redundancy.models.styles import Prompt
+
+
+def hub_offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+class SentenceTransformerBackend:
+    """Prompts reach the model through ``SentenceTransformer.encode(prompt=...)``, which prepends the
+    prefix and, with ``pool_text_only``, leaves its tokens out of pooling (INSTRUCTOR)."""
+
+    def __init__(self, spec: ModelSpec, location: str, device: str | None = None):
+        self.spec = spec
+        self.location = location
+        self.device = device
+        self._model = None
+        self._lock = threading.Lock()
+
+    def load(self):
+        with self._lock:
+            if self._model is None:
+                from sentence_transformers import SentenceTransformer
+
+                is_local = os.path.isdir(self.location)
+                model = SentenceTransformer(
+                    self.location,
+                    device=self.device,
+                    revision=None if is_local else self.spec.revision,
+                    trust_remote_code=self.spec.trust_remote_code,
+                    local_files_only=is_local or hub_offline(),
+                )
+                if self.spec.max_seq_length:
+                    model.max_seq_length = self.spec.max_seq_length
+                self._model = model
+        return self._model
+
+    @property
+    def embed_dim(self) -> int:
+        return int(self.load().get_sentence_embedding_dimension())
+
+    def encode(self, texts: list[str], prompt: Prompt, batch_size: int) -> np.ndarray:
+        model = self.load()
+        if prompt.suffix:
+            texts = [f"{text}{prompt.suffix}" for text in texts]
+        poolings = [module for module in model if hasattr(module, "include_prompt")]
+        included = [module.include_prompt for module in poolings]
+        if prompt.pool_text_only:
+            model.set_pooling_include_prompt(False)
+        try:
+            vectors = model.encode(
+                texts,
+                prompt=prompt.prefix or None,
+                batch_size=batch_size,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        finally:
+            for module, value in zip(poolings, included):
+                module.include_prompt = value
+        return np.asarray(vectors, dtype=np.float32)

@@ -1,0 +1,375 @@
+"""Prompt styles: how a text reaches the model, for a given task and side, or displacement condition.
+
+One :class:`PromptStyle` object per style (``none``, ``prefix``, ``instruction``, ``instructor``,
+``prompteol``), registered through the ``register_prompt_styles`` hook, so a plugin adds a style in
+one place. Prefixes and instructions are data: ``DEFAULT_INSTRUCTIONS`` (Tsukagoshi & Sasano 2025,
+Table 3) and ``TASK_TYPE_INSTRUCTIONS`` (Ogawa et al., Table 2) are the papers' tables, and a
+``ModelSpec`` overrides them per model and per task (:class:`PromptTables`). No MTEB import here:
+callers pass the task's name and type as plain strings.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+# The built-in styles; plugins may register more (``register_prompt_styles``).
+PROMPT_STYLES = ("none", "prefix", "instruction", "instructor", "prompteol")
+
+INSTRUCTION_TEMPLATE = "Instruct: {instruction}\nQuery: "
+INSTRUCTOR_TEMPLATE = "{instruction}: "
+PROMPTEOL_TEMPLATE = 'This sentence : "{text}" means in one word:"'
+
+# Tsukagoshi & Sasano (2025), Table 3: the instruction each MTEB task was run with.
+DEFAULT_INSTRUCTIONS: dict[str, str] = {
+    "AmazonCounterfactualClassification": "Classify a given Amazon customer review text as either counterfactual or not-counterfactual",
+    "AmazonPolarityClassification": "Classify Amazon reviews into positive or negative sentiment",
+    "AmazonReviewsClassification": "Classify the given Amazon review into its appropriate rating category",
+    "ImdbClassification": "Classify the sentiment expressed in the given movie review text from the IMDB dataset",
+    "ToxicConversationsClassification": "Classify the given comments as either toxic or not toxic",
+    "ArxivClusteringS2S": "Identify the main and secondary category of Arxiv papers based on the titles",
+    "RedditClustering": "Identify the topic or theme of Reddit posts based on the titles",
+    "StackExchangeClustering": "Identify the topic or theme of StackExchange posts based on the titles",
+    "MIRACLRetrievalHardNegatives": "Given a question, retrieve Wikipedia passages that answer the question",
+    "QuoraRetrievalHardNegatives": "Given a question, retrieve questions that are semantically equivalent to the given question",
+    "HotpotQAHardNegatives": "Given a multi-hop question, retrieve documents that can help answer the question",
+    "DBPediaHardNegatives": "Given a query, retrieve relevant entity descriptions from DBPedia",
+    "NQHardNegatives": "Given a question, retrieve Wikipedia passages that answer the question",
+    "MSMARCOHardNegatives": "Given a web search query, retrieve relevant passages that answer the query",
+    # The project's offline tasks
+    "WikiTopicClassification": "Classify the given Wikipedia article into its topic category",
+    "WikiTopicClustering": "Identify the topic of the given Wikipedia article",
+    "WikiRetrieval": "Given a short description of an entity, retrieve the Wikipedia article about it",
+    "STSBenchmarkOffline": "Retrieve semantically similar text",
+    "BBCNewsClassification": "Classify the given news article into its section",
+    "BBCNewsClustering": "Identify the section of the given news article",
+}
+
+# Ogawa et al., Table 2, for tasks with no instruction of their own: one per task kind.
+TASK_TYPE_INSTRUCTIONS: dict[str, str] = {
+    "retrieval": "Given a query, retrieve passages that can answer the query",
+    "reranking": "Given a query, retrieve passages relevant to the query",
+    "sts": "Given a query, find the passage whose meaning is most similar to it",
+    "classification": "Classify the given query into the appropriate category",
+    "clustering": "Identify the topic of the given query",
+}
+
+# E5's convention: "query: " everywhere except retrieval documents.
+DEFAULT_PREFIXES: dict[str, str] = {
+    "query": "query: ",
+    "document": "passage: ",
+    "classification": "query: ",
+    "clustering": "query: ",
+    "sts": "query: ",
+}
+
+# MTEB task types, folded into the five kinds that decide a prompt.
+_TASK_KIND_BY_TYPE = {
+    "Retrieval": "retrieval",
+    "InstructionRetrieval": "retrieval",
+    "Reranking": "reranking",
+    "InstructionReranking": "reranking",
+    "STS": "sts",
+    "PairClassification": "sts",
+    "Summarization": "sts",
+    "BitextMining": "sts",
+    "Classification": "classification",
+    "MultilabelClassification": "classification",
+    "Regression": "classification",
+    "Clustering": "clustering",
+}
+
+QUERY = "query"
+DOCUMENT = "document"
+
+
+def task_kind(task_type: str) -> str:
+    """The prompt-deciding kind of an MTEB task type (``"Classification"`` -> ``"classification"``)."""
+    return _TASK_KIND_BY_TYPE.get(task_type, task_type.lower())
+
+
+def is_asymmetric(kind: str) -> bool:
+    return kind in ("retrieval", "reranking")
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """What surrounds a text on its way into the model.
+
+    ``prefix + text + suffix`` is the model input; under ``prompteol`` the text is first prepared as
+    PromptEOL's code prepares it (``prompteol_text``), a rule the style name pins in ``key``. With
+    ``pool_text_only`` (INSTRUCTOR), the prefix's tokens are left out of mean pooling. ``key`` is
+    what an embedding cache must key on.
+    """
+
+    style: str
+    prefix: str = ""
+    suffix: str = ""
+    pool_text_only: bool = False
+
+    def apply(self, text: str) -> str:
+        if self.style == "prompteol":
+            text = prompteol_text(text)
+        return f"{self.prefix}{text}{self.suffix}"
+
+    @property
+    def key(self) -> str:
+        return f"{self.style}\x1f{self.prefix}\x1f{self.suffix}\x1f{int(self.pool_text_only)}"
+
+
+NO_PROMPT = Prompt(style="none")
+
+
+def prompteol_text(text: str) -> str:
+    """A text as PromptEOL's code prepares it before templating (kongds/scaling_sentemb,
+    ``evaluation.py``): a final period when it ends in none of ``. ? " '``, double quotes made single
+    (they would close the template's quote), and a final question mark made a period. Surrounding
+    whitespace is stripped first (SentEval's sentences had none; a trailing newline would otherwise
+    get the period)."""
+    text = text.strip()
+    if text and text[-1] not in ".?\"'":
+        text += "."
+    text = text.replace('"', "'")
+    if text and text[-1] == "?":
+        text = text[:-1] + "."
+    return text
+
+
+def prompteol_prompt(demonstrations: Sequence[Sequence[str]] | None = None) -> Prompt:
+    """The PromptEOL prompt (Jiang et al. 2023), with optional in-context demonstrations.
+
+    Each demonstration is a ``(sentence, word)`` pair written in the same template and closed as in
+    PromptEOL's ICL templates, ``This sentence : "A man is smoking." means in one word:"Smoking".``,
+    all of them before the text's own template, with no separator. Demonstrations are used as given
+    except that double quotes become single. They are part of the prefix, so of the cache key.
+    """
+    head, tail = PROMPTEOL_TEMPLATE.split("{text}")
+    shown = []
+    for number, pair in enumerate(demonstrations or (), start=1):
+        if isinstance(pair, str) or len(pair) != 2 or not all(isinstance(part, str) and part.strip() for part in pair):
+            raise ValueError(
+                f"PromptEOL demonstration {number} must be a [sentence, word] pair of non-empty strings, "
+                f"got {pair!r}; e.g. [\"A man is playing a guitar.\", \"Music\"]."
+            )
+        sentence, word = (part.strip().replace('"', "'") for part in pair)
+        shown.append(f'{head}{sentence}{tail}{word}".')
+    return Prompt(style="prompteol", prefix="".join(shown) + head, suffix=tail)
+
+
+@dataclass(frozen=True)
+class PromptTables:
+    """A model's prompt data: prefix and instruction tables (keys: task names, or the kinds
+    ``query``/``document``/``classification``/``clustering``/``sts``/``retrieval``/``reranking``),
+    the instruction templates, and PromptEOL's in-context demonstrations."""
+
+    prefixes: Mapping[str, str] = field(default_factory=dict)
+    instructions: Mapping[str, str] = field(default_factory=dict)
+    instruction_template: str = INSTRUCTION_TEMPLATE
+    instructor_template: str = INSTRUCTOR_TEMPLATE
+    demonstrations: Sequence[Sequence[str]] | None = None
+
+    def prefix_for(self, slot: str) -> str:
+        table = {**DEFAULT_PREFIXES, **self.prefixes}
+        return table.get(slot, table.get(QUERY, ""))
+
+
+def resolve_instruction(
+    task_name: str,
+    task_type: str,
+    instructions: Mapping[str, str] | None = None,
+) -> str:
+    """The instruction for a task: the model's override, else the paper's table, else one per task kind."""
+    for table in (instructions or {}, DEFAULT_INSTRUCTIONS):
+        if task_name in table:
+            return table[task_name]
+    kind = task_kind(task_type)
+    for table in (instructions or {}, TASK_TYPE_INSTRUCTIONS):
+        if kind in table:
+            return table[kind]
+    return TASK_TYPE_INSTRUCTIONS["classification"]
+
+
+class PromptStyle:
+    """How a text reaches a model under one prompt style.
+
+    A style answers two questions: the prompt for a task of a given type on a given side
+    (:meth:`prompt`; MTEB passes no side for classification and clustering, so the task kind
+    decides there), and the prompt for a condition of the instruction-displacement analysis
+    (:meth:`condition_prompt`). Subclass it, set ``name``, and register an instance through the
+    ``register_prompt_styles`` hook.
+    """
+
+    name: ClassVar[str] = ""
+    #: The style has a slot an instruction fills, so displacement conditions differ in their input.
+    instruction_slot: ClassVar[bool] = False
+    #: The model reads task instructions (MTEB's ``ModelMeta.use_instructions``).
+    uses_instructions: ClassVar[bool] = False
+
+    def prompt(self, tables: PromptTables, *, task_name: str, task_type: str, side: str | None) -> Prompt:
+        raise NotImplementedError
+
+    def condition_prompt(self, tables: PromptTables, instruction: str | None, kind: str | None) -> Prompt:
+        """The prompt of a displacement condition: ``instruction`` is ``None`` for the base condition;
+        ``kind`` is the task kind the condition is named after (``"sts"``), if any."""
+        raise NotImplementedError
+
+    def displacement_note(self, prompts: Mapping[str, Prompt] | None = None) -> str:
+        """What the displacement conditions mean under this style, for the result file."""
+        if prompts and len({p.key for p in prompts.values()}) == 1:
+            return "All conditions resolved to the same prompt, so every displacement is 0 by construction."
+        return f"Each condition's instruction fills the {self.name!r} template of the model; the base condition is the text as is."
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r})"
+
+
+class NoPromptStyle(PromptStyle):
+    """The text as is (Unsup-SimCSE, all-MiniLM)."""
+
+    name = "none"
+
+    def prompt(self, tables, *, task_name, task_type, side):
+        return NO_PROMPT
+
+    def condition_prompt(self, tables, instruction, kind):
+        return NO_PROMPT
+
+    def displacement_note(self, prompts=None):
+        return (
+            f"Prompt style {self.name!r} has no instruction slot: every condition is the same input, so every "
+            f"displacement is 0 by construction, not a measurement of the model."
+        )
+
+
+class PrefixStyle(PromptStyle):
+    """``prefix + text``, the prefix chosen by task kind and side (E5, nomic)."""
+
+    name = "prefix"
+
+    def prompt(self, tables, *, task_name, task_type, side):
+        kind = task_kind(task_type)
+        if task_name in tables.prefixes or task_name in DEFAULT_PREFIXES:
+            slot = task_name
+        elif is_asymmetric(kind):
+            slot = DOCUMENT if side == DOCUMENT else QUERY
+        else:
+            slot = kind
+        return Prompt(style=self.name, prefix=tables.prefix_for(slot))
+
+    def condition_prompt(self, tables, instruction, kind):
+        if instruction is None:
+            # The same prompt as a retrieval document of no prefix, so the cache shares the vectors.
+            return Prompt(style=self.name)
+        slot = QUERY if kind is None or is_asymmetric(kind) else kind
+        return Prompt(style=self.name, prefix=tables.prefix_for(slot))
+
+    def displacement_note(self, prompts=None):
+        return (
+            "Prompt style 'prefix' has no instruction slot: each instructed condition gets the model's prefix "
+            "for that kind of task on the query side (the instruction text is not used); the base condition "
+            "is the text without a prefix."
+        )
+
+
+class InstructionStyle(PromptStyle):
+    """``Instruct: {instruction}\\nQuery: {text}`` for queries and symmetric tasks; retrieval documents
+    get the bare text (Tsukagoshi & Sasano 2025, appendix B)."""
+
+    name = "instruction"
+    instruction_slot = True
+    uses_instructions = True
+
+    def _instructed(self, tables: PromptTables, instruction: str) -> Prompt:
+        return Prompt(style=self.name, prefix=tables.instruction_template.format(instruction=instruction))
+
+    def prompt(self, tables, *, task_name, task_type, side):
+        if side == DOCUMENT and is_asymmetric(task_kind(task_type)):
+            return Prompt(style=self.name)
+        return self._instructed(tables, resolve_instruction(task_name, task_type, tables.instructions))
+
+    def condition_prompt(self, tables, instruction, kind):
+        if instruction is None:
+            return Prompt(style=self.name)
+        return self._instructed(tables, instruction)
+
+
+class InstructorStyle(InstructionStyle):
+    """INSTRUCTOR (Su et al. 2023): the pair ``[instruction, text]``; the instruction's tokens are
+    left out of mean pooling."""
+
+    name = "instructor"
+
+    def _instructed(self, tables: PromptTables, instruction: str) -> Prompt:
+        return Prompt(style=self.name, prefix=tables.instructor_template.format(instruction=instruction), pool_text_only=True)
+
+
+class PromptEOLStyle(PromptStyle):
+    """PromptEOL (Jiang et al. 2023): ``This sentence : "{text}" means in one word:"``, optionally after
+    in-context demonstrations; the template is the model's input format, not an instruction, so every
+    displacement condition is the same input."""
+
+    name = "prompteol"
+    uses_instructions = True
+
+    def prompt(self, tables, *, task_name, task_type, side):
+        return prompteol_prompt(tables.demonstrations)
+
+    def condition_prompt(self, tables, instruction, kind):
+        return prompteol_prompt(tables.demonstrations)
+
+    displacement_note = NoPromptStyle.displacement_note
+
+
+BUILT_IN_STYLES: tuple[PromptStyle, ...] = (NoPromptStyle(), PrefixStyle(), InstructionStyle(), InstructorStyle(), PromptEOLStyle())
+
+
+def registered_styles() -> dict[str, PromptStyle]:
+    """Every style the plugins registered (the built-in ones through the same hook)."""
+    from mteb_redundancy.plugins import get_registry
+
+    return get_registry().styles
+
+
+def get_style(name: str) -> PromptStyle:
+    """The registered style called ``name``; an unknown name is a ``ValueError`` naming the close ones."""
+    styles = registered_styles()
+    if name not in styles:
+        close = difflib.get_close_matches(str(name), list(styles), n=2)
+        hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+        raise ValueError(f"Unknown prompt style {name!r};{hint} choose one of {', '.join(styles)}.")
+    return styles[name]
+
+
+def resolve_prompt(
+    style: str,
+    *,
+    task_name: str,
+    task_type: str,
+    side: str | None,
+    prefixes: Mapping[str, str] | None = None,
+    instructions: Mapping[str, str] | None = None,
+    instruction_template: str = INSTRUCTION_TEMPLATE,
+    instructor_template: str = INSTRUCTOR_TEMPLATE,
+    demonstrations: Sequence[Sequence[str]] | None = None,
+) -> Prompt:
+    """The prompt a text gets under ``style`` for a task of ``task_type`` on ``side`` (``"query"``,
+    ``"document"`` or ``None``); the tables override the papers' defaults (see :class:`PromptTables`)."""
+    tables = PromptTables(prefixes or {}, instructions or {}, instruction_template, instructor_template, demonstrations)
+    return get_style(style).prompt(tables, task_name=task_name, task_type=task_type, side=side)
+
+
+def condition_prompt(
+    style: str,
+    instruction: str | None,
+    *,
+    kind: str | None = None,
+    prefixes: Mapping[str, str] | None = None,
+    instruction_template: str = INSTRUCTION_TEMPLATE,
+    instructor_template: str = INSTRUCTOR_TEMPLATE,
+    demonstrations: Sequence[Sequence[str]] | None = None,
+) -> Prompt:
+    """The prompt a query gets under one displacement condition (see :meth:`PromptStyle.condition_prompt`)."""
+    tables = PromptTables(prefixes or {}, {}, instruction_template, instructor_template, demonstrations)
+    return get_style(style).condition_prompt(tables, instruction, kind)
