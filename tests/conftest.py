@@ -17,6 +17,8 @@ _SESSION_DIR = Path(tempfile.mkdtemp(prefix="mteb-redundancy-tests-"))
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["TOKENIZERS_PARALLELISM"] = "false"
+# Tests compare against float32 references; the precision tests choose their own.
+os.environ["MTEB_REDUNDANCY_PRECISION"] = "float32"
 os.environ["MTEB_CACHE"] = str(_SESSION_DIR / "mteb-cache")
 os.environ["MTEB_REDUNDANCY_CACHE"] = os.environ.get("MTEB_REDUNDANCY_TEST_CACHE") or str(_SESSION_DIR / "embeddings")
 os.environ["MTEB_REDUNDANCY_MODELS"] = str(_SESSION_DIR / "no-user-models.toml")

@@ -30,9 +30,11 @@ def per_query_cosine_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 # prompts per condition (no model)
 # --------------------------------------------------------------------------------------------
 def test_condition_prompts_follow_the_prompt_style():
-    from mteb_redundancy.analyses.displacement.conditions import prompts_for_style
+    from mteb_redundancy.analyses.displacement.conditions import (
+        DISPLACEMENT_CONDITIONS,
+        prompts_for_style,
+    )
     from mteb_redundancy.default_plugins.models import NOMIC_PREFIXES
-    from mteb_redundancy.analyses.displacement.conditions import DISPLACEMENT_CONDITIONS
 
     sts = DISPLACEMENT_CONDITIONS["STS"]
     instruction = prompts_for_style("instruction", DISPLACEMENT_CONDITIONS)
@@ -48,7 +50,7 @@ def test_condition_prompts_follow_the_prompt_style():
     nomic = prompts_for_style("prefix", DISPLACEMENT_CONDITIONS, prefixes=NOMIC_PREFIXES)
     assert nomic["Base"].apply("x") == "x"
     assert nomic["Retrieval"].apply("x") == "search_query: x"
-    assert nomic["Reranking"].apply("x") == "search_query: x"
+    assert nomic["Reranking"].apply("x") == "classification: x"  # as MTEB's nomic wrapper, both sides
     assert nomic["Classification"].apply("x") == "classification: x"
     assert nomic["Clustering"].apply("x") == "clustering: x"
 
@@ -126,7 +128,9 @@ def test_instruction_variant_moves_every_instructed_condition(mteb_module, wiki_
     expected_main = np.mean([scores[f"{c}_mean_cosine_distance"] for c in instructed])
     assert scores["main_score"] == pytest.approx(expected_main, abs=1e-6)
     assert scores["main_score"] == scores["mean_displacement"]
-    assert (scores["pca_k"], scores["pca_k_requested"], scores["pca_capped"]) == (200, 200, False)
+    # the basis is fitted on the 200 Base embeddings (Ogawa et al.), so k is capped at 200 - 1
+    assert (scores["pca_k"], scores["pca_k_requested"], scores["pca_capped"]) == (199, 200, True)
+    assert (scores["pca_fit"], scores["row_normalization"]) == ("base", "l2")
     assert scores["n_queries"] == 200 and scores["embedding_dim"] == 384
     assert scores["instruction_slot"] is True
     assert scores["conditions"]["STS"]["prompt"].startswith("Instruct: " + DISPLACEMENT_CONDITIONS["STS"])
@@ -259,7 +263,7 @@ def test_user_query_file_task(mteb_module, user_files, load_variant, tmp_path):
     assert scores["Base_mean_cosine_distance"] == 0.0
     assert scores["Legal_mean_cosine_distance"] > 1e-3 and scores["STS_mean_cosine_distance"] > 1e-3
     assert scores["n_queries"] == len(queries)
-    assert scores["pca_k"] == min(200, 3 * len(queries) - 1) and scores["pca_capped"]
+    assert scores["pca_k"] == min(200, len(queries) - 1) and scores["pca_capped"]
     assert scores["conditions"]["Legal"]["instruction"] == USER_CONDITIONS["Legal"]
 
     # a model without an instruction slot: nothing moves, and the result says why

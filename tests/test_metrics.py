@@ -14,10 +14,8 @@ from scipy.linalg import hadamard
 from scipy.spatial.distance import cdist
 
 from mteb_redundancy.estimators import (
-    BootstrapCI,
     TwoNN,
     TwoNNResult,
-    bootstrap_ci,
     deduplicate_rows,
     gaussian_isoscore_baseline,
     gaussian_isoscore_expected,
@@ -343,19 +341,6 @@ def test_intrinsic_dimension_by_name():
         intrinsic_dimension(X, "twonm")
     with pytest.raises(ValueError, match=r"Did you mean.*'DANCo'"):
         intrinsic_dimension(X, "danko")
-
-
-def test_bootstrap_ci():
-    X = np.random.default_rng(14).standard_normal((300, 10)) * np.arange(1, 11)
-    ci = bootstrap_ci(isoscore, X, n_boot=30, seed=3)
-    assert isinstance(ci, BootstrapCI)
-    assert ci.low <= ci.high and ci.replicates.shape == (30,)
-    assert ci.estimate == isoscore(X)
-    assert ci.low < ci.estimate + 0.1 and ci.high > ci.estimate - 0.1
-    again = bootstrap_ci("isoscore", X, n_boot=30, seed=3)
-    assert (again.low, again.high) == (ci.low, ci.high)
-    sub = bootstrap_ci(TwoNN(), X, n_boot=5, seed=0, replace=False, sample_size=150)
-    assert np.all(np.isfinite(sub.replicates))
 
 
 def test_importing_metrics_stays_light():

@@ -54,7 +54,7 @@ def register_tasks(register):
 class ShoutStyle(PromptStyle):
     name = "shout"
 
-    def prompt(self, tables, *, task_name, task_type, side):
+    def prompt(self, tables, *, task_name, task_type, side, task_prompt=None):
         return Prompt(style=self.name, prefix=f"{task_type.upper()}! ")
 
     def condition_prompt(self, tables, instruction, kind):

@@ -2,10 +2,17 @@
 
 - intrinsic dimension: :func:`twonn` / :class:`TwoNN` (Facco et al. 2017, as scikit-dimension computes it);
 - isotropy: :func:`isoscore` (Rudman et al. 2022) and its isotropic-Gaussian baseline;
+- uncertainty: :func:`paired_bootstrap` (paired random split-half intervals, from one encoding);
 - alignment of models: :func:`pca_reduce`, :func:`orthogonal_procrustes`,
   :func:`normalized_procrustes_distance` (Ogawa et al.), :func:`classical_mds`, :func:`metric_mds`.
 """
 
+from mteb_redundancy.estimators.bootstrap import (
+    BootstrapResult,
+    Interval,
+    format_difference,
+    paired_bootstrap,
+)
 from mteb_redundancy.estimators.displacement import (
     displacement,
     displacement_by_condition,
@@ -30,7 +37,6 @@ from mteb_redundancy.estimators.pca import (
     pca_reduce,
     pca_reduce_conditions,
 )
-from mteb_redundancy.estimators.percentile_bootstrap import BootstrapCI, bootstrap_ci
 from mteb_redundancy.estimators.procrustes import (
     align_to_reference,
     fit_rotations_to_reference,
@@ -50,11 +56,11 @@ from mteb_redundancy.estimators.twonn import (
 )
 
 __all__ = [
-    "BootstrapCI", "PCAResult", "TwoNN", "TwoNNResult", "align_to_reference", "bootstrap_ci", "classical_mds",
+    "BootstrapResult", "Interval", "PCAResult", "TwoNN", "TwoNNResult", "align_to_reference", "classical_mds",
     "cosine_distance_matrix", "deduplicate_rows", "displacement", "displacement_by_condition",
-    "fit_rotations_to_reference", "gaussian_isoscore_baseline", "gaussian_isoscore_expected", "intrinsic_dimension",
+    "fit_rotations_to_reference", "format_difference", "gaussian_isoscore_baseline", "gaussian_isoscore_expected", "intrinsic_dimension",
     "isoscore", "isoscore_from_variances", "kruskal_stress", "metric_mds", "normalized_procrustes_distance",
-    "orthogonal_procrustes", "pad_columns", "pad_to_common_width", "pca_reduce", "pca_reduce_conditions",
+    "orthogonal_procrustes", "pad_columns", "paired_bootstrap", "pad_to_common_width", "pca_reduce", "pca_reduce_conditions",
     "principal_variances", "procrustes_distance_matrix", "reference_scores", "select_reference",
     "two_nearest_distances", "twonn",
 ]

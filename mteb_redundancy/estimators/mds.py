@@ -63,10 +63,7 @@ def classical_mds(D, n_components: int = 2) -> np.ndarray:
     coords = evecs * np.sqrt(evals)[None, :]
     if coords.shape[1] < n_components:  # fewer points than requested dims
         coords = np.hstack([coords, np.zeros((n, n_components - coords.shape[1]))])
-    pivot = np.argmax(np.abs(coords), axis=0)
-    signs = np.sign(coords[pivot, np.arange(coords.shape[1])])
-    signs[signs == 0] = 1.0
-    return coords * signs[None, :]
+    return _fix_signs(coords)
 
 
 def kruskal_stress(D, coords) -> float:
@@ -116,15 +113,18 @@ def metric_mds(
     D,
     n_components: int = 2,
     seed: int = 0,
-    n_init: int = 4,
+    n_init: int = 1,
     max_iter: int = 1000,
     tol: float = 1e-9,
 ) -> np.ndarray:
-    """Metric (least-squares stress) MDS by SMACOF, seeded and deterministic.
+    """Metric (least-squares stress) MDS by SMACOF, deterministic.
 
-    Runs SMACOF from the classical MDS solution and from ``n_init - 1`` random starts drawn
-    from ``numpy.random.default_rng(seed)``, and returns the configuration with the least raw
-    stress ``sum_{a<b} (D_ab - d_ab)^2``. The same inputs always give the same output.
+    Runs SMACOF from the classical MDS solution (and, with ``n_init > 1``, from ``n_init - 1``
+    random starts drawn from ``numpy.random.default_rng(seed)``), and returns the configuration with
+    the least raw stress ``sum_{a<b} (D_ab - d_ab)^2``, each axis's sign fixed as classical MDS
+    fixes it. With the default single classical start the result does not depend on the order of
+    the points: permuting ``D`` permutes the rows of the result (random starts are drawn per row,
+    so they would break that).
 
     Parameters
     ----------
@@ -133,7 +133,7 @@ def metric_mds(
     n_components : int, default 2
     seed : int, default 0
         Seed of the random starts.
-    n_init : int, default 4
+    n_init : int, default 1
         Number of starts (the first is classical MDS).
     max_iter : int, default 1000
         Maximum Guttman iterations per start.
@@ -159,6 +159,15 @@ def metric_mds(
         X, stress = _smacof_single(D, X0, max_iter, tol)
         if stress < best_stress - 1e-12 * max(best_stress, 1.0):
             best_X, best_stress = X, stress
-    return best_X - best_X.mean(axis=0)
+    return _fix_signs(best_X - best_X.mean(axis=0))
+
+
+def _fix_signs(coords: np.ndarray) -> np.ndarray:
+    """Each axis's largest-magnitude coordinate positive: a sign choice that does not depend on the
+    order of the points."""
+    pivot = np.argmax(np.abs(coords), axis=0)
+    signs = np.sign(coords[pivot, np.arange(coords.shape[1])])
+    signs[signs == 0] = 1.0
+    return coords * signs[None, :]
 
 

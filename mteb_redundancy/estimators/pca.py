@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mteb_redundancy.estimators._arrays import as_matrix
+from mteb_redundancy.estimators._arrays import as_matrix, unknown_name_error
 
 DEFAULT_PCA_DIM = 200
 
@@ -114,43 +114,56 @@ def pca_reduce(X, k: int = DEFAULT_PCA_DIM) -> PCAResult:
     )
 
 
-def pca_reduce_conditions(
-    conditions: Mapping[str, np.ndarray], k: int = DEFAULT_PCA_DIM
-) -> tuple[dict[str, np.ndarray], PCAResult]:
-    """Fit one PCA basis on all conditions of one model stacked together, and split back.
+PCA_FITS = ("base", "all")
 
-    Ogawa et al.: all conditions of a model share one basis, so that displacement
-    between conditions is measured in the same coordinates.
+
+def pca_reduce_conditions(
+    conditions: Mapping[str, np.ndarray],
+    k: int = DEFAULT_PCA_DIM,
+    *,
+    fit_on: str | None = None,
+) -> tuple[dict[str, np.ndarray], PCAResult]:
+    """Project every condition of one model on one PCA basis.
+
+    Ogawa et al. define the PCA on the N x d matrix of the analysis queries: the basis is fitted on
+    the condition ``fit_on`` (the base condition) and applied to every condition, so the conditions
+    share coordinates and the base embeddings' coordinates do not depend on the instructions.
+    ``fit_on=None`` fits on all conditions stacked (an option, to be recorded when used).
 
     Parameters
     ----------
     conditions : mapping of condition name -> array of shape (n_queries_c, n_dims)
         The same model's embeddings under each condition (all with the same width).
     k : int, default 200
-        Requested number of components; capped at ``min(k, total_rows - 1, n_dims)`` where
-        ``total_rows`` counts the rows of all conditions together.
+        Requested number of components; capped at ``min(k, fit_rows - 1, n_dims)``.
+    fit_on : str, optional
+        The condition the basis is fitted on; ``None``: all conditions together.
 
     Returns
     -------
     reduced : dict of condition name -> array of shape (n_queries_c, k_used)
         In the input order.
     pca : PCAResult
-        The shared basis; ``pca.transformed`` is the stacked result, in input order.
+        The shared basis (``pca.transformed`` is the fitting set's projection).
     """
     if not isinstance(conditions, Mapping) or len(conditions) == 0:
         raise ValueError("conditions must be a non-empty mapping of condition name -> 2-D array.")
     names = list(conditions)
-    arrays = [as_matrix(conditions[c], f"conditions[{c!r}]") for c in names]
-    widths = {a.shape[1] for a in arrays}
+    arrays = {c: as_matrix(conditions[c], f"conditions[{c!r}]") for c in names}
+    widths = {a.shape[1] for a in arrays.values()}
     if len(widths) != 1:
-        detail = ", ".join(f"{c!r}: {a.shape[1]}" for c, a in zip(names, arrays))
+        detail = ", ".join(f"{c!r}: {a.shape[1]}" for c, a in arrays.items())
         raise ValueError(
             f"All conditions of one model must have the same width; got {detail}. Were they "
             f"embedded by different models or truncated differently?"
         )
-    result = pca_reduce(np.vstack(arrays), k=k)
-    bounds = np.cumsum([0] + [a.shape[0] for a in arrays])
-    reduced = {c: result.transformed[bounds[i] : bounds[i + 1]] for i, c in enumerate(names)}
+    if fit_on is None:
+        result = pca_reduce(np.vstack(list(arrays.values())), k=k)
+    elif fit_on in arrays:
+        result = pca_reduce(arrays[fit_on], k=k)
+    else:
+        raise unknown_name_error("condition to fit the PCA on", fit_on, names)
+    reduced = {c: (X - result.mean) @ result.components.T for c, X in arrays.items()}
     return reduced, result
 
 

@@ -84,6 +84,7 @@ class PromptedEncoder(AbsEncoder):
         self.show_progress = show_progress
         self.texts_encoded = 0  # texts that reached the model rather than the cache
         self._reducers: dict[tuple[str, str], Reducer] = {}
+        self.pca_fits: dict[tuple[str, str], dict[str, str]] = {}  # the PCA fitting set per (task, subset)
         if variant.dim is not None and spec.embed_dim is not None:
             check_dimension(variant.dim, spec.embed_dim, spec.model_id)
 
@@ -105,8 +106,11 @@ class PromptedEncoder(AbsEncoder):
         """Reduced vectors are re-normalized when the model's similarity is cosine."""
         return self.spec.similarity == "cosine"
 
-    def prompt_for(self, task_name: str, task_type: str, side: str | None) -> Prompt:
-        return self.style.prompt(self.spec.prompt_tables, task_name=task_name, task_type=task_type, side=side)
+    def prompt_for(self, task_name: str, task_type: str, side: str | None, task_prompt: str | None = None) -> Prompt:
+        """The prompt for a task and side; ``task_prompt`` is the MTEB task's own prompt, if any."""
+        return self.style.prompt(
+            self.spec.prompt_tables, task_name=task_name, task_type=task_type, side=side, task_prompt=task_prompt
+        )
 
     def condition_prompt(self, instruction: str | None, kind: str | None) -> Prompt:
         return self.style.condition_prompt(self.spec.prompt_tables, instruction, kind)
@@ -118,7 +122,15 @@ class PromptedEncoder(AbsEncoder):
         # Every style spells the side out in the prompt text itself (a document prefix, no
         # instruction), and the backend encodes both sides alike; so the side the model sees is
         # always "text", and a prompt that is the same on both sides is cached once.
-        return CacheKey(self.spec.model_id, self.revision or f"path:{self.location}", prompt.key, "text")
+        revision = self.revision or f"path:{self.location}"
+        if self.precision != "float32":  # float32 keys stay as they were
+            revision = f"{revision}|precision={self.precision}"
+        return CacheKey(self.spec.model_id, revision, prompt.key, "text")
+
+    @property
+    def precision(self) -> str:
+        """The precision the backend encodes in (``float32`` for a backend that does not say)."""
+        return getattr(self.backend, "precision", "float32")
 
     def embed(
         self,
@@ -173,10 +185,36 @@ class PromptedEncoder(AbsEncoder):
                 f"its weights and the input texts."
             )
 
+    def fit_pca_for_task(self, task_metadata: TaskMetadata, hf_subset: str, task_prompt: str | None = None) -> None:
+        """Fit this variant's PCA basis for a task on the task's fitting set
+        (``mteb_bridge.fitting.pca_fitting_set``: the corpus for retrieval, every evaluation text
+        otherwise), embedded under the task's prompt, before MTEB encodes anything of the task.
+        The set is recorded in ``pca_fits``."""
+        from mteb_redundancy.mteb_bridge.fitting import pca_fitting_set
+
+        slot = (task_metadata.name, hf_subset)
+        if slot in self._reducers:
+            return
+        try:
+            fitting = pca_fitting_set(task_metadata.name, hf_subset)
+        except KeyError:  # a task object MTEB's registry does not know: fit on its first texts
+            logger.warning("reduction=pca: %s is not a registered task; fitting on the first texts it sends.", task_metadata.name)
+            return
+        d = self.variant.dim
+        if len(fitting.texts) <= d:
+            raise ValueError(
+                f"reduction=pca to d={d} needs more than {d} distinct texts to fit on; the fitting set of "
+                f"{task_metadata.name} is {fitting.description}. Choose d below {len(fitting.texts)} or another reduction."
+            )
+        prompt = self.prompt_for(task_metadata.name, task_metadata.type, fitting.side, task_prompt)
+        vectors = self.embed(fitting.texts, prompt)
+        self._reducers[slot] = Reducer("pca", d, normalize=self.normalizes).fit(vectors)
+        self.pca_fits[slot] = {"task": task_metadata.name, "hf_subset": hf_subset, "fitting_set": fitting.description}
+
     def reduce(self, vectors: np.ndarray, task_name: str = "", hf_subset: str = "default") -> np.ndarray:
-        """Reduce full vectors to the variant's dimension. A PCA basis is fitted on the first
-        vectors a task sends (for classification, MTEB's training split) and reused for the rest of
-        that task, so every split is projected alike."""
+        """Reduce full vectors to the variant's dimension. A PCA basis fitted for the task
+        (:meth:`fit_pca_for_task`) is used for all of its splits; without one, the basis is fitted on
+        the first vectors sent (a displacement analysis sends all its conditions at once)."""
         if self.variant.dim is None:
             return vectors
         check_dimension(self.variant.dim, vectors.shape[1], self.spec.model_id)
@@ -203,6 +241,9 @@ class PromptedEncoder(AbsEncoder):
     ) -> np.ndarray:
         texts = [text for batch in inputs for text in batch["text"]]
         side = getattr(prompt_type, "value", prompt_type)
-        prompt = self.prompt_for(task_metadata.name, task_metadata.type, side)
+        task_prompt = task_metadata.prompt.get(side) if isinstance(task_metadata.prompt, dict) else task_metadata.prompt
+        prompt = self.prompt_for(task_metadata.name, task_metadata.type, side, task_prompt)
+        if self.variant.dim is not None and self.variant.reduction == "pca":
+            self.fit_pca_for_task(task_metadata, hf_subset, task_prompt)
         full = self.embed(texts, prompt, batch_size=kwargs.get("batch_size"))
         return self.reduce(full, task_metadata.name, hf_subset)

@@ -41,8 +41,9 @@ class ModelSpec:
         Dimensions to register besides the default grid 2, 4, 8, ..., full.
     reductions:
         Reductions to register for every reduced dimension.
-    prefixes, instructions:
-        Overrides of ``prompts.DEFAULT_PREFIXES`` and ``prompts.DEFAULT_INSTRUCTIONS`` (keys: task
+    prefixes, instructions, document_instructions:
+        Overrides of ``styles.DEFAULT_PREFIXES``, ``styles.DEFAULT_INSTRUCTIONS`` and (INSTRUCTOR style)
+        ``styles.INSTRUCTOR_DOCUMENT_INSTRUCTIONS`` (keys: task
         names, or the kinds ``query``/``document``/``classification``/``clustering``/``sts``/
         ``retrieval``/``reranking``).
     encoder:
@@ -65,6 +66,7 @@ class ModelSpec:
     reductions: tuple[str, ...] = REDUCTIONS
     prefixes: Mapping[str, str] = field(default_factory=dict)
     instructions: Mapping[str, str] = field(default_factory=dict)
+    document_instructions: Mapping[str, str] = field(default_factory=dict)
     instruction_template: str = INSTRUCTION_TEMPLATE
     instructor_template: str = INSTRUCTOR_TEMPLATE
     encoder: str = "sentence-transformers"
@@ -93,6 +95,7 @@ class ModelSpec:
             self.instruction_template,
             self.instructor_template,
             self.encoder_options.get("demonstrations"),
+            self.document_instructions,
         )
 
     def variant_names(self, full_dim: int | None = None) -> list[VariantName]:

@@ -65,6 +65,24 @@ DEFAULT_PREFIXES: dict[str, str] = {
     "sts": "query: ",
 }
 
+# INSTRUCTOR (Su et al. 2023) gives documents an instruction too, e.g. "Represent the Wikipedia
+# document for retrieval: "; per task, else the default.
+INSTRUCTOR_DOCUMENT_INSTRUCTIONS: dict[str, str] = {
+    "default": "Represent the document for retrieval",
+    "WikiRetrieval": "Represent the Wikipedia document for retrieval",
+    "NQHardNegatives": "Represent the Wikipedia document for retrieval",
+    "MIRACLRetrievalHardNegatives": "Represent the Wikipedia document for retrieval",
+    "HotpotQAHardNegatives": "Represent the Wikipedia document for retrieval",
+    "DBPediaHardNegatives": "Represent the Wikipedia document for retrieval",
+    "QuoraRetrievalHardNegatives": "Represent the Quora question for retrieving duplicate questions",
+}
+
+# Where an instruction came from, as results record it.
+SOURCE_MODEL = "the model's own table"
+SOURCE_PAPER = "Tsukagoshi & Sasano (2025), Table 3"
+SOURCE_MTEB = "the MTEB task's prompt"
+SOURCE_KIND = "one per task kind (Ogawa et al., Table 2)"
+
 # MTEB task types, folded into the five kinds that decide a prompt.
 _TASK_KIND_BY_TYPE = {
     "Retrieval": "retrieval",
@@ -108,6 +126,8 @@ class Prompt:
     prefix: str = ""
     suffix: str = ""
     pool_text_only: bool = False
+    #: Where the instruction in the prefix came from (recorded in results; not part of the key).
+    source: str = field(default="", compare=False)
 
     def apply(self, text: str) -> str:
         if self.style == "prompteol":
@@ -169,6 +189,8 @@ class PromptTables:
     instruction_template: str = INSTRUCTION_TEMPLATE
     instructor_template: str = INSTRUCTOR_TEMPLATE
     demonstrations: Sequence[Sequence[str]] | None = None
+    #: Instructions for retrieval documents (INSTRUCTOR style only): per task name, or "default".
+    document_instructions: Mapping[str, str] = field(default_factory=dict)
 
     def prefix_for(self, slot: str) -> str:
         table = {**DEFAULT_PREFIXES, **self.prefixes}
@@ -179,16 +201,32 @@ def resolve_instruction(
     task_name: str,
     task_type: str,
     instructions: Mapping[str, str] | None = None,
+    task_prompt: str | None = None,
 ) -> str:
-    """The instruction for a task: the model's override, else the paper's table, else one per task kind."""
-    for table in (instructions or {}, DEFAULT_INSTRUCTIONS):
-        if task_name in table:
-            return table[task_name]
+    """The instruction for a task (see :func:`instruction_and_source`)."""
+    return instruction_and_source(task_name, task_type, instructions, task_prompt)[0]
+
+
+def instruction_and_source(
+    task_name: str,
+    task_type: str,
+    instructions: Mapping[str, str] | None = None,
+    task_prompt: str | None = None,
+) -> tuple[str, str]:
+    """The instruction for a task and where it came from: the model's own table (by task name), else
+    Tsukagoshi & Sasano's Table 3, else the MTEB task's own prompt (``task_prompt``: what MTEB's
+    instruction models use for that task), else the model's or Ogawa et al.'s instruction for the
+    task's kind."""
+    if task_name in (instructions or {}):
+        return instructions[task_name], SOURCE_MODEL
+    if task_name in DEFAULT_INSTRUCTIONS:
+        return DEFAULT_INSTRUCTIONS[task_name], SOURCE_PAPER
+    if isinstance(task_prompt, str) and task_prompt.strip():
+        return task_prompt.strip(), SOURCE_MTEB
     kind = task_kind(task_type)
-    for table in (instructions or {}, TASK_TYPE_INSTRUCTIONS):
-        if kind in table:
-            return table[kind]
-    return TASK_TYPE_INSTRUCTIONS["classification"]
+    if kind in (instructions or {}):
+        return instructions[kind], SOURCE_MODEL
+    return TASK_TYPE_INSTRUCTIONS.get(kind, TASK_TYPE_INSTRUCTIONS["classification"]), SOURCE_KIND
 
 
 class PromptStyle:
@@ -207,7 +245,10 @@ class PromptStyle:
     #: The model reads task instructions (MTEB's ``ModelMeta.use_instructions``).
     uses_instructions: ClassVar[bool] = False
 
-    def prompt(self, tables: PromptTables, *, task_name: str, task_type: str, side: str | None) -> Prompt:
+    def prompt(
+        self, tables: PromptTables, *, task_name: str, task_type: str, side: str | None, task_prompt: str | None = None
+    ) -> Prompt:
+        """``task_prompt`` is the MTEB task's own prompt for this side, if it has one."""
         raise NotImplementedError
 
     def condition_prompt(self, tables: PromptTables, instruction: str | None, kind: str | None) -> Prompt:
@@ -230,7 +271,7 @@ class NoPromptStyle(PromptStyle):
 
     name = "none"
 
-    def prompt(self, tables, *, task_name, task_type, side):
+    def prompt(self, tables, *, task_name, task_type, side, task_prompt=None):
         return NO_PROMPT
 
     def condition_prompt(self, tables, instruction, kind):
@@ -248,10 +289,12 @@ class PrefixStyle(PromptStyle):
 
     name = "prefix"
 
-    def prompt(self, tables, *, task_name, task_type, side):
+    def prompt(self, tables, *, task_name, task_type, side, task_prompt=None):
         kind = task_kind(task_type)
         if task_name in tables.prefixes or task_name in DEFAULT_PREFIXES:
             slot = task_name
+        elif is_asymmetric(kind) and kind in tables.prefixes:
+            slot = kind  # one prefix for both sides (nomic on reranking, as MTEB's nomic wrapper does)
         elif is_asymmetric(kind):
             slot = DOCUMENT if side == DOCUMENT else QUERY
         else:
@@ -262,7 +305,10 @@ class PrefixStyle(PromptStyle):
         if instruction is None:
             # The same prompt as a retrieval document of no prefix, so the cache shares the vectors.
             return Prompt(style=self.name)
-        slot = QUERY if kind is None or is_asymmetric(kind) else kind
+        if kind is None or (is_asymmetric(kind) and kind not in tables.prefixes):
+            slot = QUERY
+        else:
+            slot = kind
         return Prompt(style=self.name, prefix=tables.prefix_for(slot))
 
     def displacement_note(self, prompts=None):
@@ -281,13 +327,18 @@ class InstructionStyle(PromptStyle):
     instruction_slot = True
     uses_instructions = True
 
-    def _instructed(self, tables: PromptTables, instruction: str) -> Prompt:
-        return Prompt(style=self.name, prefix=tables.instruction_template.format(instruction=instruction))
+    def _instructed(self, tables: PromptTables, instruction: str, source: str = "") -> Prompt:
+        return Prompt(style=self.name, prefix=tables.instruction_template.format(instruction=instruction), source=source)
 
-    def prompt(self, tables, *, task_name, task_type, side):
+    def document_prompt(self, tables: PromptTables, task_name: str) -> Prompt:
+        """Retrieval documents: the bare text (Tsukagoshi & Sasano 2025, appendix B, after Wang et al.)."""
+        return Prompt(style=self.name)
+
+    def prompt(self, tables, *, task_name, task_type, side, task_prompt=None):
         if side == DOCUMENT and is_asymmetric(task_kind(task_type)):
-            return Prompt(style=self.name)
-        return self._instructed(tables, resolve_instruction(task_name, task_type, tables.instructions))
+            return self.document_prompt(tables, task_name)
+        instruction, source = instruction_and_source(task_name, task_type, tables.instructions, task_prompt)
+        return self._instructed(tables, instruction, source)
 
     def condition_prompt(self, tables, instruction, kind):
         if instruction is None:
@@ -301,8 +352,22 @@ class InstructorStyle(InstructionStyle):
 
     name = "instructor"
 
-    def _instructed(self, tables: PromptTables, instruction: str) -> Prompt:
-        return Prompt(style=self.name, prefix=tables.instructor_template.format(instruction=instruction), pool_text_only=True)
+    def _instructed(self, tables: PromptTables, instruction: str, source: str = "") -> Prompt:
+        return Prompt(
+            style=self.name,
+            prefix=tables.instructor_template.format(instruction=instruction),
+            pool_text_only=True,
+            source=source,
+        )
+
+    def document_prompt(self, tables: PromptTables, task_name: str) -> Prompt:
+        """INSTRUCTOR gives documents an instruction too ("Represent the Wikipedia document for
+        retrieval: "): the model's table, else INSTRUCTOR_DOCUMENT_INSTRUCTIONS, per task or default."""
+        for table, source in ((tables.document_instructions, SOURCE_MODEL), (INSTRUCTOR_DOCUMENT_INSTRUCTIONS, "Su et al. (2023)")):
+            for key in (task_name, "default"):
+                if key in table:
+                    return self._instructed(tables, table[key], source)
+        return Prompt(style=self.name)
 
 
 class PromptEOLStyle(PromptStyle):
@@ -313,7 +378,7 @@ class PromptEOLStyle(PromptStyle):
     name = "prompteol"
     uses_instructions = True
 
-    def prompt(self, tables, *, task_name, task_type, side):
+    def prompt(self, tables, *, task_name, task_type, side, task_prompt=None):
         return prompteol_prompt(tables.demonstrations)
 
     def condition_prompt(self, tables, instruction, kind):
@@ -353,11 +418,12 @@ def resolve_prompt(
     instruction_template: str = INSTRUCTION_TEMPLATE,
     instructor_template: str = INSTRUCTOR_TEMPLATE,
     demonstrations: Sequence[Sequence[str]] | None = None,
+    task_prompt: str | None = None,
 ) -> Prompt:
     """The prompt a text gets under ``style`` for a task of ``task_type`` on ``side`` (``"query"``,
     ``"document"`` or ``None``); the tables override the papers' defaults (see :class:`PromptTables`)."""
     tables = PromptTables(prefixes or {}, instructions or {}, instruction_template, instructor_template, demonstrations)
-    return get_style(style).prompt(tables, task_name=task_name, task_type=task_type, side=side)
+    return get_style(style).prompt(tables, task_name=task_name, task_type=task_type, side=side, task_prompt=task_prompt)
 
 
 def condition_prompt(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from typing import Any
 
@@ -129,6 +130,8 @@ def load_variant(model_name: str, revision: str | None = None, device: str | Non
     if source is not None and source.weights:
         # Files that are not the hub's (a quantized copy) must not share cached vectors with it.
         revision = f"{revision}+{source.weights}"
+    if kwargs.get("precision"):
+        spec = dataclasses.replace(spec, encoder_options={**spec.encoder_options, "precision": kwargs["precision"]})
     return PromptedEncoder(
         spec,
         variant,
@@ -140,8 +143,13 @@ def load_variant(model_name: str, revision: str | None = None, device: str | Non
     )
 
 
-def get_encoder(name: str, *, device: str | None = None, cache=None, show_progress: bool = True):
+def get_encoder(
+    name: str, *, device: str | None = None, cache=None, show_progress: bool = True, precision: str | None = None
+):
     """Load a registered variant as a ``PromptedEncoder`` with its ``ModelMeta`` attached.
+
+    ``precision`` (``float32``, ``bfloat16`` or ``auto``) overrides the model's and the environment's
+    choice (``mteb_redundancy.models.precision``).
 
     Unlike ``mteb.get_model(name, cache=...)``, options given here do not become MTEB
     "experiment" kwargs, so results land under the variant's plain name.
@@ -151,6 +159,6 @@ def get_encoder(name: str, *, device: str | None = None, cache=None, show_progre
     meta = mteb.get_model_meta(name)
     if meta.loader is not load_variant:
         raise UnknownModelError(f"{name!r} is an MTEB model, not an mteb-redundancy variant. {suggest_names(name)}")
-    encoder = load_variant(name, meta.revision, device=device, cache=cache, show_progress=show_progress)
+    encoder = load_variant(name, meta.revision, device=device, cache=cache, show_progress=show_progress, precision=precision)
     encoder.mteb_model_meta = meta
     return encoder

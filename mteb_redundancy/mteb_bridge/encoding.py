@@ -34,6 +34,7 @@ class PromptAwareEncoder(Protocol):
     prompt_style: str
     variant: Any  # a VariantName, or None for a model that is not a variant
     normalizes: bool
+    precision: str
 
     def prompt_for(self, task_name: str, task_type: str, side: str | None) -> Any: ...
 
@@ -78,6 +79,7 @@ class TaskPromptEncoder:
     prompt_style = "mteb-task-prompt"
     variant = None
     normalizes = True
+    precision = "the model's own"
 
     def __init__(self, model, task_metadata, *, hf_split: str, hf_subset: str, encode_kwargs: dict, num_proc: int | None = None):
         self.model = model

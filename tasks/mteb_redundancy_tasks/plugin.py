@@ -7,7 +7,15 @@ from mteb_redundancy.hookspecs import hookimpl
 def register_tasks(register):
     # Imported here, not at the top: task modules import mteb, and registration may run while mteb
     # itself is being imported.
-    from mteb_redundancy_tasks import bbc_news, classification, clustering, displacement, redundancy, retrieval, sts
+    from mteb_redundancy_tasks import (
+        bbc_news,
+        classification,
+        clustering,
+        displacement,
+        redundancy,
+        retrieval,
+        sts,
+    )
 
     for module in (classification, redundancy, displacement, clustering, retrieval, sts, bbc_news):
         for task_class in module.TASKS:

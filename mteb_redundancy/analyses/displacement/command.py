@@ -32,6 +32,8 @@ def add_parser(commands) -> None:
                         "(default: InstructionDisplacementWiki)")
     parser.add_argument("--points", choices=("configuration", "centroid"), default="configuration",
                         help="a map point is a model's whole query configuration under a condition (default), or its centroid")
+    parser.add_argument("--pca-fit", choices=("base", "all"), default="base",
+                        help="fit each model's PCA on its base condition (default, as Ogawa et al.) or on all conditions")
     parser.add_argument("--device", help="torch device for models that must encode (default: automatic)")
     parser.add_argument("--batch-size", type=int, default=None)
     parser.set_defaults(handler=run)
@@ -117,6 +119,7 @@ def run(args: argparse.Namespace, rest: list[str]) -> int:
             k=args.k or inputs.pca_dim,
             reference=args.reference,
             points=args.points,
+            pca_fit=args.pca_fit,
         )
     except ValueError as error:
         return _fail(str(error))

@@ -39,6 +39,7 @@ from mteb_redundancy.analyses.displacement.conditions import (
     validate_conditions,
 )
 from mteb_redundancy.analyses.displacement.measure import MEASURES, embed_conditions
+from mteb_redundancy.estimators._arrays import as_matrix, unit_rows
 from mteb_redundancy.estimators.displacement import displacement
 from mteb_redundancy.estimators.mds import (
     cosine_distance_matrix,
@@ -47,6 +48,7 @@ from mteb_redundancy.estimators.mds import (
 )
 from mteb_redundancy.estimators.pca import (
     DEFAULT_PCA_DIM,
+    PCA_FITS,
     pad_to_common_width,
     pca_reduce_conditions,
 )
@@ -91,6 +93,8 @@ class DisplacementMap:
     coords: np.ndarray
     stress: float
     displacements: dict[str, dict[str, dict[str, float]]]
+    pca_fit: str = "base"
+    row_normalization: str = "l2"
 
 
 def build_displacement_map(
@@ -101,6 +105,7 @@ def build_displacement_map(
     reference: str | None = None,
     points: str = "configuration",
     seed: int = 0,
+    pca_fit: str = "base",
 ) -> DisplacementMap:
     """Align several models and map every (model, condition).
 
@@ -119,7 +124,15 @@ def build_displacement_map(
     points : ``"configuration"`` or ``"centroid"``
         What a (model, condition) point is; see the module docstring.
     seed : int
-        Seed of the metric MDS starts.
+        Seed of extra random MDS starts (none by default: the map starts from classical MDS).
+    pca_fit : ``"base"`` (default) or ``"all"``
+        Each model's PCA basis is fitted on its base condition and applied to all conditions (Ogawa
+        et al.), so identical base embeddings give distance 0 and coincident base points whatever
+        the instructions do; ``"all"`` fits it on all conditions stacked.
+
+    Every embedding row is L2-normalised first, so no model's norm scale enters the distances. The
+    models are processed in sorted order and reported in the order given, so the map does not depend
+    on the order of the models.
     """
     if points not in POINT_MODES:
         raise ValueError(f"Unknown points mode {points!r}; choose one of {', '.join(POINT_MODES)}.")
@@ -135,11 +148,16 @@ def build_displacement_map(
             )
     if base_condition not in conditions:
         raise ValueError(f"The base condition {base_condition!r} is not among the conditions {conditions}.")
+    if pca_fit not in PCA_FITS:
+        raise ValueError(f"pca_fit must be one of {', '.join(PCA_FITS)}; got {pca_fit!r}.")
+    given_order = models
+    models = sorted(models)
 
     reduced: dict[str, dict[str, np.ndarray]] = {}
     k_by_model: dict[str, int] = {}
     for model in models:
-        reduced[model], pca = pca_reduce_conditions(embeddings[model], k=k)
+        unit = {c: unit_rows(as_matrix(X, f"{model} / {c}"), f"{model} / {c}") for c, X in embeddings[model].items()}
+        reduced[model], pca = pca_reduce_conditions(unit, k=k, fit_on=base_condition if pca_fit == "base" else None)
         k_by_model[model] = pca.k
     reduced = pad_to_common_width(reduced)
     k_common = max(k_by_model.values())
@@ -166,25 +184,29 @@ def build_displacement_map(
     stress = kruskal_stress(point_distances, coords)
 
     moves = {
-        m: {c: displacement(aligned[m][base_condition], aligned[m][c]) for c in conditions} for m in models
+        m: {c: displacement(aligned[m][base_condition], aligned[m][c]) for c in conditions} for m in given_order
     }
+    # Back to the order the models were given in.
+    model_order = [models.index(m) for m in given_order]
+    point_order = [labels.index((m, c)) for m in given_order for c in conditions]
     return DisplacementMap(
-        models=models,
+        models=given_order,
         conditions=conditions,
         base_condition=base_condition,
         k_requested=int(k),
-        k_by_model=k_by_model,
+        k_by_model={m: k_by_model[m] for m in given_order},
         k_common=int(k_common),
-        distances=D,
+        distances=D[np.ix_(model_order, model_order)],
         reference=chosen,
         reference_chosen="given" if reference is not None else "least mean distance",
-        reference_scores=scores,
+        reference_scores={m: scores[m] for m in given_order},
         point_mode=points,
-        points=labels,
-        point_distances=point_distances,
-        coords=coords,
+        points=[labels[i] for i in point_order],
+        point_distances=point_distances[np.ix_(point_order, point_order)],
+        coords=coords[point_order],
         stress=float(stress),
         displacements=moves,
+        pca_fit=pca_fit,
     )
 
 
@@ -277,7 +299,9 @@ def write_map_table(result: DisplacementMap, path: str | Path) -> list[Path]:
     if suffix != ".md":
         raise ValueError(f"--table must end in .md or .csv; got {path.name!r}.")
     capped = {m: k for m, k in result.k_by_model.items() if k < result.k_requested}
-    k_line = f"PCA k = {result.k_requested} per model" + (
+    k_line = f"Rows L2-normalised; PCA k = {result.k_requested} per model, fitted on " + (
+        "the base condition" if result.pca_fit == "base" else "all conditions"
+    ) + (
         f" (capped: {', '.join(f'{m}: {k}' for m, k in capped.items())}; zero-padded to {result.k_common})" if capped else ""
     )
     reference_rows = [["model", "mean distance of the others aligned onto it"]] + [

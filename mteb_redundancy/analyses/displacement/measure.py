@@ -20,8 +20,13 @@ from mteb_redundancy.analyses.displacement.conditions import (
     condition_prompts,
     instruction_slot,
 )
+from mteb_redundancy.estimators._arrays import as_matrix, unit_rows
 from mteb_redundancy.estimators.displacement import displacement
-from mteb_redundancy.estimators.pca import DEFAULT_PCA_DIM, pca_reduce_conditions
+from mteb_redundancy.estimators.pca import (
+    DEFAULT_PCA_DIM,
+    PCA_FITS,
+    pca_reduce_conditions,
+)
 from mteb_redundancy.models.styles import Prompt, registered_styles
 
 MEASURES = ("mean_cosine_distance", "centroid_shift", "centroid_cosine_distance")
@@ -105,6 +110,8 @@ class ModelDisplacement:
     pca_k_requested: int
     pca_k: int
     pca_capped: bool
+    pca_fit: str = "base"
+    row_normalization: str = "l2"
     conditions: dict[str, ConditionDisplacement] = field(default_factory=dict)
 
     @property
@@ -135,6 +142,8 @@ class ModelDisplacement:
             "pca_k_requested": self.pca_k_requested,
             "pca_k": self.pca_k,
             "pca_capped": self.pca_capped,
+            "pca_fit": self.pca_fit,
+            "row_normalization": self.row_normalization,
         }
         for name, result in self.conditions.items():
             for measure in MEASURES:
@@ -165,6 +174,7 @@ def measure_displacement(
     instructions: Mapping[str, str | None] | None = None,
     prompts: Mapping[str, Prompt] | None = None,
     note: str | None = None,
+    pca_fit: str = "base",
 ) -> ModelDisplacement:
     """Displacement of every condition from ``base_condition``, for one model.
 
@@ -175,15 +185,23 @@ def measure_displacement(
     base_condition : str
         The condition without an instruction.
     k : int, default 200
-        PCA dimension of the second set of numbers; one basis is fitted on all conditions stacked
-        and k is capped at ``min(k, n_conditions * n_queries - 1, dim)`` (reported).
+        PCA dimension of the second set of numbers, capped at ``min(k, fit rows - 1, dim)`` (reported).
+    pca_fit : ``"base"`` (default) or ``"all"``
+        The PCA basis is fitted on the base condition's embeddings (Ogawa et al. define it on the
+        matrix of the analysis queries) and applied to every condition; ``"all"`` fits it on all
+        conditions stacked.
+
+    Rows are L2-normalised first, so that no model's norm scale enters the measures (recorded as
+    ``row_normalization``).
     """
     if base_condition not in embeddings:
         raise ValueError(f"No embeddings for the base condition {base_condition!r}; got {list(embeddings)}.")
     if len(embeddings) < 2:
         raise ValueError("Need the base condition and at least one instructed condition.")
-    raw = {name: np.asarray(X, dtype=np.float64) for name, X in embeddings.items()}
-    reduced, pca = pca_reduce_conditions(raw, k=k)
+    if pca_fit not in PCA_FITS:
+        raise ValueError(f"pca_fit must be one of {', '.join(PCA_FITS)}; got {pca_fit!r}.")
+    raw = {name: unit_rows(as_matrix(X, name), name) for name, X in embeddings.items()}
+    reduced, pca = pca_reduce_conditions(raw, k=k, fit_on=base_condition if pca_fit == "base" else None)
     results = {}
     for name in raw:
         own = displacement(raw[base_condition], raw[name])
@@ -207,6 +225,7 @@ def measure_displacement(
         pca_k_requested=pca.k_requested,
         pca_k=pca.k,
         pca_capped=pca.capped,
+        pca_fit=pca_fit,
         conditions=results,
     )
 

@@ -95,4 +95,4 @@ class AbsTaskInstructionDisplacement(MeasurementTask):
             prompts=condition_prompts(encoder, conditions),
             note=encoder.displacement_note(condition_prompts(encoder, conditions)),
         )
-        return result.to_scores()
+        return {**result.to_scores(), "precision": encoder.precision}

@@ -113,7 +113,9 @@ def measure_by_dimension(
     """The same measures after reducing ``X`` to each d (Tsukagoshi & Sasano (2025) links redundancy to how far d can be cut)."""
     rows = []
     for d in dims:
-        reduced = X if d == X.shape[1] else Reducer(reduction, d, normalize=normalize, seed=seed).fit_transform(X)
+        # The full dimension goes through the same rule as every other d (a PCA rotation, re-normalisation),
+        # so that a curve's last point is comparable with the others.
+        reduced = Reducer(reduction, d, normalize=normalize, seed=seed).fit_transform(X)
         rows.append({"d": int(d), **asdict(measure(reduced))})
     return rows
 

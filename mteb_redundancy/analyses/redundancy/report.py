@@ -10,6 +10,9 @@ from pathlib import Path
 
 from mteb_redundancy._io import markdown_table, new_figure, save_figure
 from mteb_redundancy.analyses.redundancy.measure import PROMPT_TYPES
+from mteb_redundancy.analyses.redundancy.paper_reference import SOURCE as PAPER_SOURCE
+from mteb_redundancy.analyses.redundancy.paper_reference import paper_figures
+from mteb_redundancy.analyses.redundancy.uncertainty import REFERENCE_TYPE, finding
 
 COLUMN_TITLES = {
     "retrieval_query": "query",
@@ -46,41 +49,91 @@ def load_rows(output_folder: str | Path, task: str = "RedundancyWiki") -> list[R
     return sorted(rows, key=lambda r: r.model)
 
 
-def _cells(rows: list[RedundancyRow], measure: str) -> tuple[list[str], list[list[str]]]:
+def _interval(row: RedundancyRow, measure: str, prompt_type: str) -> dict | None:
+    return row.scores.get("uncertainty", {}).get("prompt_types", {}).get(prompt_type, {}).get(measure)
+
+
+def _cells(rows: list[RedundancyRow], measure: str, *, csv_columns: bool = False) -> tuple[list[str], list[list[str]]]:
+    """One row per model (the value with its interval), then the paper's row for that model."""
     digits = 2 if measure == "twonn" else 4
-    header = ["model", *(COLUMN_TITLES[t] for t in PROMPT_TYPES), "m", "n"]
+    column = 0 if measure == "twonn" else 1
+    titles = [COLUMN_TITLES[t] for t in PROMPT_TYPES]
+    if csv_columns:
+        titles = [f"{title}{suffix}" for title in titles for suffix in ("", "_low", "_high")]
+    header = ["model", *titles, "m", "n", "source"]
     body = []
     for row in rows:
         first = next(iter(row.scores["prompt_types"].values()))
-        values = [row.value(measure, t) for t in PROMPT_TYPES]
-        cells = ["" if v is None else f"{v:.{digits}f}" for v in values]
-        body.append([row.model, *cells, str(first["n_points"]), str(first["n_dims"])])
+        cells = []
+        for prompt_type in PROMPT_TYPES:
+            value, interval = row.value(measure, prompt_type), _interval(row, measure, prompt_type)
+            low, high = (interval["low"], interval["high"]) if interval else (None, None)
+            if csv_columns:
+                cells += ["" if v is None else f"{v:.{digits + 2}f}" for v in (value, low, high)]
+            elif value is None:
+                cells.append("")
+            else:
+                cells.append(f"{value:.{digits}f}" + (f" [{low:.{digits}f}, {high:.{digits}f}]" if low is not None else ""))
+        body.append([row.model, *cells, str(first["n_points"]), str(first["n_dims"]), "measured"])
+        paper = paper_figures(row.model)
+        if paper:
+            values = [paper.get(t, (None, None))[column] for t in PROMPT_TYPES]
+            if csv_columns:
+                paper_cells = [x for v in values for x in ("" if v is None else f"{v:.{digits + 2}f}", "", "")]
+            else:
+                paper_cells = ["" if v is None else f"{v:.{digits}f}" for v in values]
+            body.append([f"{row.model.split(' (')[0]} (paper)", *paper_cells, "10000", "", PAPER_SOURCE])
     return header, body
 
 
 def table(rows: list[RedundancyRow], measure: str) -> str:
-    """A Markdown table of ``measure`` ("twonn" or "isoscore"): a row per model, a column per prompt type."""
+    """A Markdown table of ``measure`` ("twonn" or "isoscore"): a row per model, a column per prompt
+    type, each value with its interval; the paper's figures for the same model on a row of their own."""
     header, body = _cells(rows, measure)
-    return markdown_table(header, body, align=["left"] + ["right"] * (len(header) - 1))
+    return markdown_table(header, body, align=["left"] + ["right"] * (len(header) - 2) + ["left"])
+
+
+def findings(rows: list[RedundancyRow]) -> list[str]:
+    """Per model, a sentence per prompt type against the retrieval-query type, from the paired differences."""
+    lines = []
+    for row in rows:
+        uncertainty = row.scores.get("uncertainty")
+        if not uncertainty:
+            continue
+        measured = [t for t in PROMPT_TYPES if t in row.scores["prompt_types"] and t != REFERENCE_TYPE]
+        lines.append(f"{row.model} ({uncertainty['n_points']} texts; {uncertainty['scheme']}, {uncertainty['n_resamples']} splits, seed {uncertainty['seed']}):")
+        lines += [f"- {finding(uncertainty, t)}" for t in measured]
+    return lines
 
 
 def report(rows: list[RedundancyRow], fmt: str = "md") -> str:
-    """Both tables of Tsukagoshi & Sasano (ID, IsoScore), as Markdown with the Gaussian baseline, or as one CSV."""
+    """Both tables of Tsukagoshi & Sasano (ID, IsoScore) with intervals, the paper's rows, the Gaussian
+    baseline and the paired comparisons, as Markdown; or one CSV of the figures."""
     if fmt == "csv":
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = csv.writer(buffer, lineterminator="\n")
         for i, measure in enumerate(("twonn", "isoscore")):
-            header, body = _cells(rows, measure)
+            header, body = _cells(rows, measure, csv_columns=True)
             if i == 0:
                 writer.writerow(["measure", *header])
             writer.writerows([measure, *cells] for cells in body)
         return buffer.getvalue()
     gaussian = {r.model: r.value("gaussian_isoscore", "none") for r in rows}
     notes = ", ".join(f"{m}: {g:.4f}" for m, g in gaussian.items() if g is not None)
+    sentences = findings(rows)
+    intervals = rows[0].scores.get("uncertainty")
+    ci_note = (
+        f"Values in brackets: {100 * intervals['confidence']:g}% intervals ({intervals['scheme']} over the texts; the "
+        f"same splits for every prompt type, so differences are paired). "
+        if intervals
+        else ""
+    )
     return (
         f"### TwoNN intrinsic dimension ({rows[0].task})\n\n{table(rows, 'twonn')}\n\n"
         f"### IsoScore ({rows[0].task})\n\n{table(rows, 'isoscore')}\n\n"
+        f"{ci_note}Rows marked (paper) are {PAPER_SOURCE}: another corpus, shown for comparison, not a check.\n\n"
         f"IsoScore of an isotropic Gaussian at the same (m, n): {notes}\n"
+        + (("\n### Paired comparisons with the retrieval-query prompt\n\n" + "\n".join(sentences) + "\n") if sentences else "")
     )
 
 

@@ -38,6 +38,7 @@ from mteb_redundancy.analyses.redundancy.measure import (
     summarize,
     to_scores,
 )
+from mteb_redundancy.analyses.redundancy.uncertainty import type_uncertainty
 from mteb_redundancy.models.reduction import Reducer, dimension_grid
 from mteb_redundancy.models.styles import NO_PROMPT
 from mteb_redundancy.mteb_bridge.task_base import MeasurementTask
@@ -58,6 +59,9 @@ class AbsTaskRedundancy(MeasurementTask):
     prompt_types: ClassVar[Sequence[str]] = PROMPT_TYPES
     main_prompt_type: ClassVar[str] = "retrieval_query"
     discard_fraction: ClassVar[float] = 0.1
+    # Intervals from paired random split-half resampling of the texts (0 resamples: none).
+    n_resamples: ClassVar[int] = 200
+    resampling_seed: ClassVar[int] = 0
 
     def measure(self, encoder, texts: list[str], *, batch_size: int | None, hf_subset: str) -> dict[str, Any]:
         texts, dropped = deduplicate_texts(texts)
@@ -69,8 +73,9 @@ class AbsTaskRedundancy(MeasurementTask):
 
         # Sources that give the same prompt share one encoding and one measurement.
         measured: dict[str, tuple[Any, list[dict]]] = {}
-        per_type: dict[str, list[tuple[str, str, Any]]] = {t: [] for t in self.prompt_types}
-        by_dimension: dict[str, list[list[dict]]] = {t: [] for t in self.prompt_types}
+        clouds: dict[str, np.ndarray] = {}  # the measured point cloud of each distinct prompt
+        per_type: dict[str, list[tuple[str, str, Any, str]]] = {t: [] for t in self.prompt_types}
+        by_dimension: dict[str, dict[str, list[dict]]] = {t: {} for t in self.prompt_types}
         for source in tqdm(prompt_sources(self.prompt_types), desc=f"{self.metadata.name}: prompts", unit="prompt"):
             prompt = NO_PROMPT if source.prompt_type == "none" else encoder.prompt_for(source.task_name, source.task_type, source.side)
             if prompt.key not in measured:
@@ -78,25 +83,34 @@ class AbsTaskRedundancy(MeasurementTask):
                 X = Reducer(variant.reduction, variant.dim, normalize=encoder.normalizes).fit_transform(full) if reduced else full
                 curve = measure_by_dimension(full, dimension_grid(X.shape[1]), reduction=reduction, normalize=encoder.normalizes)
                 measured[prompt.key] = (measure(X, discard_fraction=self.discard_fraction), curve)
+                clouds[prompt.apply("{text}")] = X
             measures, curve = measured[prompt.key]
-            per_type[source.prompt_type].append((source.task_name, prompt.apply("{text}"), measures))
-            by_dimension[source.prompt_type].append(curve)
+            per_type[source.prompt_type].append((source.task_name, prompt.apply("{text}"), measures, getattr(prompt, "source", "")))
+            by_dimension[source.prompt_type][prompt.apply("{text}")] = curve
 
+        # One rule for the headline and the curve: the mean over a type's distinct prompts (two tasks
+        # that share an instruction count once).
         results = []
         for prompt_type in self.prompt_types:
             entries = per_type[prompt_type]
-            distinct = {key: (task, key, m) for task, key, m in entries}
+            distinct = {key: m for _, key, m, _ in entries}
             results.append(
                 PromptTypeResult(
                     prompt_type=prompt_type,
-                    measures=summarize([m for _, _, m in distinct.values()]),
+                    measures=summarize(list(distinct.values())),
                     per_instruction=[
-                        {"task": task, "prompt": key, "twonn": m.twonn, "isoscore": m.isoscore} for task, key, m in entries
+                        {"task": task, "prompt": key, "instruction_source": origin, "twonn": m.twonn, "isoscore": m.isoscore}
+                        for task, key, m, origin in entries
                     ],
-                    by_dimension=_mean_curves(by_dimension[prompt_type]),
+                    by_dimension=_mean_curves(list(by_dimension[prompt_type].values())),
                 )
             )
-        return to_scores(results, n_texts=len(texts), n_duplicate_texts_dropped=dropped, main_prompt_type=self.main_prompt_type)
+        scores = to_scores(results, n_texts=len(texts), n_duplicate_texts_dropped=dropped, main_prompt_type=self.main_prompt_type)
+        scores["precision"] = encoder.precision
+        if self.n_resamples:
+            types = {t: list(dict.fromkeys(key for _, key, _, _ in per_type[t])) for t in self.prompt_types}
+            scores["uncertainty"] = type_uncertainty(clouds, types, n_resamples=self.n_resamples, seed=self.resampling_seed)
+        return scores
 
 
 def _mean_curves(curves: list[list[dict]]) -> list[dict]:

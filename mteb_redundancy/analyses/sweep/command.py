@@ -48,6 +48,8 @@ def add_parser(commands) -> None:
                         help="figure path (.png/.svg or a stem); default: <output-folder>/sweep.png")
     parser.add_argument("--device", default=None, help="torch device (default: automatic)")
     parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--precision", choices=("float32", "bfloat16", "auto"), default=None,
+                        help="encoding precision (default: $MTEB_REDUNDANCY_PRECISION, else auto)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.set_defaults(handler=run)
 
@@ -68,6 +70,7 @@ def run(args: argparse.Namespace, rest: list[str]) -> int:
             device=args.device,
             batch_size=args.batch_size,
             show_progress=not args.no_progress,
+            precision=args.precision,
         )
     except (SweepError, UnknownModelError) as error:
         print(f"mteb-redundancy sweep: error: {error}", file=sys.stderr)

@@ -410,6 +410,7 @@ def run_sweep(
     embedding_cache=None,
     batch_size: int = DEFAULT_BATCH_SIZE,
     show_progress: bool = True,
+    precision: str | None = None,
 ) -> SweepResult:
     """Evaluate every (model, prompt, reduction, d) variant on every task from one full-dimension
     encoding per (model, prompt, task).
@@ -432,6 +433,8 @@ def run_sweep(
         Results already there are kept and reported, not recomputed.
     embedding_cache:
         An ``EmbeddingCache`` (default: the usual location), or ``False`` for none.
+    precision:
+        ``float32``, ``bfloat16`` or ``auto`` (see ``mteb_redundancy.models.precision``).
     """
     models = [models] if isinstance(models, str) else list(models)
     prompts = [prompts] if isinstance(prompts, str) else list(prompts)
@@ -443,7 +446,11 @@ def run_sweep(
         key = (model, prompt)
         if key not in encoders:
             encoders[key] = get_encoder(
-                str(VariantName(model, prompt)), device=device, cache=embedding_cache, show_progress=show_progress
+                str(VariantName(model, prompt)),
+                device=device,
+                cache=embedding_cache,
+                show_progress=show_progress,
+                precision=precision,
             )
         return encoders[key]
 

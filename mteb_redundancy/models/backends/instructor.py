@@ -26,6 +26,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from mteb_redundancy.models.backends.transformers_common import (
+    TransformersBackend,
     check_options,
     length_sorted_batches,
     pretrained_kwargs,
@@ -73,7 +74,7 @@ def _sentence_transformers_max_length(location: str) -> int | None:
         return json.load(handle).get("max_seq_length")
 
 
-class InstructorBackend:
+class InstructorBackend(TransformersBackend):
     """Mean-pooled last hidden states of a transformers encoder, leaving out the prompt's tokens
     where the prompt says so (``pool_text_only``)."""
 
@@ -110,15 +111,6 @@ class InstructorBackend:
                 self._tokenizer = tokenizer
                 self._model = model.to(device).eval()
         return self._model
-
-    @property
-    def tokenizer(self):
-        self.load()
-        return self._tokenizer
-
-    @property
-    def embed_dim(self) -> int:
-        return int(self.load().config.hidden_size)
 
     def text_starts(self, encoded, prefix: str) -> list[int]:
         """Per row of a tokenized batch of ``prefix + text``, where the text's tokens begin."""

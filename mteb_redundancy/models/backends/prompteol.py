@@ -27,6 +27,7 @@ import threading
 import numpy as np
 
 from mteb_redundancy.models.backends.transformers_common import (
+    TransformersBackend,
     check_options,
     length_sorted_batches,
     pretrained_kwargs,
@@ -81,7 +82,7 @@ def prompteol_input_ids(tokenizer, text: str, prompt: Prompt, leading: list[int]
     return ids
 
 
-class PromptEOLBackend:
+class PromptEOLBackend(TransformersBackend):
     """Last-token embeddings of a causal LM under a ``Prompt`` (normally the ``prompteol`` style)."""
 
     def __init__(self, spec: ModelSpec, location: str, device: str | None = None):
@@ -121,15 +122,6 @@ class PromptEOLBackend:
                 self._tokenizer = tokenizer
                 self._model = model
         return self._model
-
-    @property
-    def tokenizer(self):
-        self.load()
-        return self._tokenizer
-
-    @property
-    def embed_dim(self) -> int:
-        return int(self.load().config.hidden_size)
 
     def input_ids(self, text: str, prompt: Prompt) -> list[int]:
         self.load()

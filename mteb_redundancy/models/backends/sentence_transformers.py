@@ -7,6 +7,7 @@ import threading
 
 import numpy as np
 
+from mteb_redundancy.models.precision import resolve_precision
 from mteb_redundancy.models.spec import ModelSpec
 from mteb_redundancy.models.styles import Prompt
 
@@ -17,12 +18,14 @@ def hub_offline() -> bool:
 
 class SentenceTransformerBackend:
     """Prompts reach the model through ``SentenceTransformer.encode(prompt=...)``, which prepends the
-    prefix and, with ``pool_text_only``, leaves its tokens out of pooling (INSTRUCTOR)."""
+    prefix and, with ``pool_text_only``, leaves its tokens out of pooling (INSTRUCTOR). In bfloat16
+    the model runs under autocast (``models.precision``)."""
 
-    def __init__(self, spec: ModelSpec, location: str, device: str | None = None):
+    def __init__(self, spec: ModelSpec, location: str, device: str | None = None, precision: str | None = None):
         self.spec = spec
         self.location = location
         self.device = device
+        self.precision = resolve_precision(precision or spec.encoder_options.get("precision"), device)
         self._model = None
         self._lock = threading.Lock()
 
@@ -44,6 +47,15 @@ class SentenceTransformerBackend:
                 self._model = model
         return self._model
 
+    def _autocast(self, model):
+        import contextlib
+
+        if self.precision == "float32":
+            return contextlib.nullcontext()
+        import torch
+
+        return torch.autocast(device_type=model.device.type, dtype=torch.bfloat16)
+
     @property
     def embed_dim(self) -> int:
         return int(self.load().get_sentence_embedding_dimension())
@@ -57,13 +69,14 @@ class SentenceTransformerBackend:
         if prompt.pool_text_only:
             model.set_pooling_include_prompt(False)
         try:
-            vectors = model.encode(
-                texts,
-                prompt=prompt.prefix or None,
-                batch_size=batch_size,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
+            with self._autocast(model):
+                vectors = model.encode(
+                    texts,
+                    prompt=prompt.prefix or None,
+                    batch_size=batch_size,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
         finally:
             for module, value in zip(poolings, included):
                 module.include_prompt = value

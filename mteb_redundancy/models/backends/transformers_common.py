@@ -75,3 +75,29 @@ def length_sorted_batches(lengths: Sequence[int], batch_size: int) -> Iterator[l
     order = sorted(range(len(lengths)), key=lambda i: lengths[i], reverse=True)
     for start in range(0, len(order), max(1, batch_size)):
         yield order[start : start + batch_size]
+
+
+class TransformersBackend:
+    """What the plain-transformers backends share once loaded: the tokenizer, the hidden size, and
+    the dtype that goes into the cache key. A subclass sets ``dtype_name``, ``device``, ``_tokenizer``
+    and implements ``load()``."""
+
+    dtype_name: str | None = None
+    device: str | None = None
+
+    def load(self):
+        raise NotImplementedError
+
+    @property
+    def tokenizer(self):
+        self.load()
+        return self._tokenizer
+
+    @property
+    def precision(self) -> str:
+        """The dtype the model runs in, for the cache key (the default depends on the device)."""
+        return self.dtype_name or ("float32" if resolve_device(self.device) == "cpu" else "auto-gpu")
+
+    @property
+    def embed_dim(self) -> int:
+        return int(self.load().config.hidden_size)

