@@ -64,11 +64,13 @@ class MtebImportHook:
         return spec
 
 
-def install() -> None:
-    """Idempotent: a ``.pth`` can be processed twice, and ``import mteb_redundancy`` calls it too."""
+def install(force: bool = False) -> None:
+    """Idempotent: a ``.pth`` can be processed twice, and ``import mteb_redundancy`` calls it too.
+    ``MTEB_REDUNDANCY_AUTOLOAD=0`` turns off the start-up hook only: ``import mteb_redundancy``
+    (``force=True``) still registers."""
     import os
 
-    if os.environ.get(_DISABLE_VARIABLE, "").strip().lower() in {"0", "false", "no", "off"}:
+    if not force and os.environ.get(_DISABLE_VARIABLE, "").strip().lower() in {"0", "false", "no", "off"}:
         return
     if _TARGET in sys.modules:
         _register_into_mteb()

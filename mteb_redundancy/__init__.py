@@ -14,7 +14,7 @@ def _install_mteb_hook() -> None:
         import _mteb_redundancy_autoload
     except ImportError:  # running from a source tree that was never installed
         return
-    _mteb_redundancy_autoload.install()
+    _mteb_redundancy_autoload.install(force=True)
 
 
 # Public names, imported on first use so that ``import mteb_redundancy.estimators`` stays light.

@@ -91,6 +91,7 @@ class Registry:
     task_plugins: dict[str, str] = field(default_factory=dict)
     plugins: list[str] = field(default_factory=list)
     errors: list[PluginError] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)  # installed plugins that MTEB_REDUNDANCY_PLUGINS kept out
     plugin_manager: pluggy.PluginManager | None = field(default=None, repr=False)
 
     def source_for(self, model_id: str) -> ModelSource | None:
@@ -112,7 +113,7 @@ def _plugin_name(pm: pluggy.PluginManager, plugin: object) -> str:
     return pm.get_name(plugin) or getattr(plugin, "__name__", repr(plugin))
 
 
-def create_plugin_manager(errors: list[PluginError]) -> pluggy.PluginManager:
+def create_plugin_manager(errors: list[PluginError], blocked: list[str] | None = None) -> pluggy.PluginManager:
     pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
     pm.add_hookspecs(hookspecs)
     for module_name in DEFAULT_PLUGINS:
@@ -124,6 +125,8 @@ def create_plugin_manager(errors: list[PluginError]) -> pluggy.PluginManager:
     selected = _selected_entry_point_names()
     for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
         if selected is not None and entry_point.name not in selected:
+            if blocked is not None:
+                blocked.append(entry_point.name)
             continue
         if pm.has_plugin(entry_point.name):
             continue
@@ -254,5 +257,7 @@ def get_registry(reload: bool = False) -> Registry:
     with _lock:
         if _registry is None or reload:
             errors: list[PluginError] = []
-            _registry = _collect(create_plugin_manager(errors), errors)
+            blocked: list[str] = []
+            _registry = _collect(create_plugin_manager(errors, blocked), errors)
+            _registry.blocked = blocked
         return _registry

@@ -99,7 +99,7 @@ def test_an_interrupted_encoding_resumes_where_it_stopped(load_variant, tmp_path
 
     model.backend.encode = encode_then_stop
     with pytest.raises(KeyboardInterrupt):
-        model.embed(texts, Prompt("none"))
+        model.embed(texts, Prompt("none"), batch_size=10)
     resumed = load_variant(MINILM_NONE, cache=cache)
     vectors = resumed.embed(texts, Prompt("none"))
     assert resumed.texts_encoded == len(texts) - 20  # the two finished chunks were kept

@@ -80,7 +80,11 @@ def _cmd_add_model(args: argparse.Namespace, rest: list[str]) -> int:
         "embed_dim": args.embed_dim,
         "trust_remote_code": True if args.trust_remote_code else None,
     }
-    path = add_entry({k: v for k, v in entry.items() if v is not None})
+    try:
+        path = add_entry({k: v for k, v in entry.items() if v is not None})
+    except ValueError as error:
+        print(f"mteb-redundancy add-model: error: {error}", file=sys.stderr)
+        return 2
     print(f"Added {args.model_id} to {path}. `mteb-redundancy models --filter {args.model_id}` lists its variants.")
     return 0
 

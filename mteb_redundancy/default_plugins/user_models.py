@@ -54,17 +54,32 @@ def read_entries(path: Path | None = None) -> list[dict[str, Any]]:
     except tomllib.TOMLDecodeError as error:
         raise ValueError(f"{path} is not valid TOML: {error}") from None
     entries = data.get("models", [])
-    for entry in entries:
+    if not isinstance(entries, list):
+        raise ValueError(
+            f"{path}: 'models' must be an array of tables, written [[models]] (one per model); got "
+            f"{type(entries).__name__}. Write each model as a [[models]] block."
+        )
+    for number, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict):
+            raise ValueError(f"{path}: [[models]] entry {number} is {entry!r}, not a table of keys.")
         unknown = set(entry) - _KEYS
         if unknown or "id" not in entry:
-            raise ValueError(f"{path}: model entry {entry.get('id', '?')!r} has unknown keys {sorted(unknown)} "
+            raise ValueError(f"{path}: model entry {entry.get('id', number)!r} has unknown keys {sorted(unknown)} "
                              f"or no 'id'; allowed keys: {sorted(_KEYS)}.")
+        for key in ("id", "path"):
+            if key in entry and not isinstance(entry[key], str):
+                raise ValueError(f"{path}: model entry {entry.get('id', number)!r}: {key} must be a string; got {entry[key]!r}.")
     return entries
 
 
-def spec_from_entry(entry: dict[str, Any]) -> ModelSpec:
+def spec_from_entry(entry: dict[str, Any], path: Path | None = None) -> ModelSpec:
+    """The entry's ``ModelSpec``; a value of the wrong type is a ``ValueError`` naming the file, the
+    entry, the key, the value and the type expected."""
     options = {key: value for key, value in entry.items() if key not in {"id", "path"}}
-    return ModelSpec(model_id=entry["id"], **options)
+    try:
+        return ModelSpec(model_id=entry["id"], **options)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{path or config_path()}: model entry {entry.get('id')!r}: {error}") from None
 
 
 def _toml_value(value: Any) -> str:
@@ -95,19 +110,35 @@ def write_entries(entries: list[dict[str, Any]], path: Path | None = None) -> Pa
 def add_entry(entry: dict[str, Any], path: Path | None = None) -> Path:
     from mteb_redundancy.plugins import check_spec
 
-    check_spec(spec_from_entry(entry))  # validate before writing
+    check_spec(spec_from_entry(entry, path))  # validate before writing
+    if entry.get("path") and not Path(entry["path"]).expanduser().is_dir():
+        raise ValueError(f"--path {entry['path']!r} is not a folder; give the folder that holds the model's weights.")
     entries = [e for e in read_entries(path) if e["id"] != entry["id"]] + [entry]
     return write_entries(entries, path)
 
 
+def _each_entry(action) -> None:
+    """Apply ``action`` to every entry; one bad entry is reported (after the others are done) and
+    does not cost the others their registration."""
+    problems = []
+    for entry in read_entries():
+        try:
+            action(entry)
+        except (TypeError, ValueError, FileNotFoundError) as error:
+            problems.append(str(error))
+    if problems:
+        raise ValueError("; ".join(problems))
+
+
 @hookimpl
 def register_models(register):
-    for entry in read_entries():
-        register(spec_from_entry(entry))
+    _each_entry(lambda entry: register(spec_from_entry(entry)))
 
 
 @hookimpl
 def register_model_sources(register):
-    for entry in read_entries():
+    def source(entry):
         if entry.get("path"):
             register(entry["id"], Path(entry["path"]).expanduser(), revision=entry.get("revision"))
+
+    _each_entry(source)

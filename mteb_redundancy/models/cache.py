@@ -33,9 +33,21 @@ CACHE_VARIABLE = "MTEB_REDUNDANCY_CACHE"
 _FORMAT_VERSION = 1
 
 
+CACHE_OFF_VALUES = {"off", "none", "0", "false", "no"}
+
+
+class CacheUnusableError(OSError):
+    """The cache folder cannot be written; raised before any encoding, with what to do."""
+
+
+def cache_disabled() -> bool:
+    """``MTEB_REDUNDANCY_CACHE=off`` (or none, 0, false, no) runs without the embedding cache."""
+    return os.environ.get(CACHE_VARIABLE, "").strip().lower() in CACHE_OFF_VALUES
+
+
 def default_cache_dir() -> Path:
     configured = os.environ.get(CACHE_VARIABLE)
-    if configured:
+    if configured and not cache_disabled():
         return Path(configured).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "mteb-redundancy" / "embeddings"
@@ -51,6 +63,20 @@ def _npy_bytes(vectors: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     np.save(buffer, vectors, allow_pickle=False)
     return buffer.getvalue()
+
+
+def _check_manifest(manifest) -> None:
+    """A shard manifest of the right shape, or a ``ValueError``: valid JSON of another shape is a
+    damaged manifest like any other (reported, its texts encoded again), never a crash."""
+    if not isinstance(manifest, dict):
+        raise ValueError("not an object")
+    keys, sha256, shape = manifest["keys"], manifest["sha256"], manifest["shape"]
+    if not (isinstance(keys, list) and all(isinstance(k, str) for k in keys)):
+        raise ValueError("keys is not a list of strings")
+    if not isinstance(sha256, str):
+        raise ValueError("sha256 is not a string")
+    if not (isinstance(shape, list) and len(shape) == 2 and all(isinstance(n, int) for n in shape) and shape[0] == len(keys)):
+        raise ValueError("shape does not match the keys")
 
 
 @dataclass(frozen=True)
@@ -71,7 +97,23 @@ class EmbeddingCache:
 
     def __init__(self, root: str | os.PathLike | None = None):
         self.root = Path(root) if root is not None else default_cache_dir()
+        self._checked = False
 
+    def check_writable(self) -> None:
+        """Make sure the cache can take new shards, before any encoding starts: the folder exists or
+        can be created, is a folder, and a file can be written in it."""
+        if self._checked:
+            return
+        hint = f"Set {CACHE_VARIABLE} to a writable folder, or {CACHE_VARIABLE}=off to run without the cache."
+        if self.root.exists() and not self.root.is_dir():
+            raise CacheUnusableError(f"The embedding cache {self.root} is a file, not a folder. {hint}")
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            probe = atomic_write_bytes(self.root / ".write-check", b"ok")
+            probe.unlink()
+        except OSError as error:
+            raise CacheUnusableError(f"The embedding cache {self.root} cannot be written ({error.strerror or error}). {hint}") from None
+        self._checked = True
     def _folder(self, key: CacheKey) -> Path:
         return self.root / key.namespace
 
@@ -82,7 +124,7 @@ class EmbeddingCache:
                 continue
             try:
                 manifest = json.loads(manifest_path.read_text("utf-8"))
-                manifest["keys"], manifest["sha256"], manifest["shape"]
+                _check_manifest(manifest)
             except (OSError, ValueError, KeyError, TypeError):
                 logger.warning("Ignoring unreadable cache manifest %s; its texts will be encoded again.", manifest_path)
                 self._discard(manifest_path)

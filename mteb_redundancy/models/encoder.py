@@ -8,8 +8,13 @@ dimension.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import logging
+import os
+import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -17,7 +22,7 @@ from mteb.models.abs_encoder import AbsEncoder
 from tqdm.auto import tqdm
 
 from mteb_redundancy.models.backends import create_backend
-from mteb_redundancy.models.cache import CacheKey, EmbeddingCache
+from mteb_redundancy.models.cache import CacheKey, EmbeddingCache, cache_disabled
 from mteb_redundancy.models.names import VariantName
 from mteb_redundancy.models.reduction import Reducer, check_dimension
 from mteb_redundancy.models.spec import ModelSpec
@@ -30,10 +35,27 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# Texts are sorted by length and encoded in chunks of this size; each chunk is committed to the
-# cache on its own, so an interrupted encoding resumes where it stopped.
+# Texts are sorted by length and encoded a batch at a time; the vectors are committed to the cache
+# every CHUNK_SIZE texts or COMMIT_SECONDS seconds, whichever comes first, so an interrupted encoding
+# resumes where it stopped.
 CHUNK_SIZE = 1024
+COMMIT_SECONDS = 20.0
 DEFAULT_BATCH_SIZE = 32
+
+
+def _check_no_blocked_source(model_id: str) -> None:
+    """Without the hub, a model with no local weights can only come from a plugin: if the plugin
+    variable kept installed plugins out, say so now rather than fail later with the hub's error."""
+    from mteb_redundancy.models.backends.sentence_transformers import hub_offline
+    from mteb_redundancy.plugins import PLUGINS_VARIABLE, get_registry
+
+    blocked = get_registry().blocked
+    if hub_offline() and blocked:
+        raise RuntimeError(
+            f"{model_id} has no local weights, and the model hub is off (HF_HUB_OFFLINE). These installed plugins, "
+            f"which may provide its weights, were not loaded because {PLUGINS_VARIABLE}={os.environ.get(PLUGINS_VARIABLE)!r}: "
+            f"{', '.join(blocked)}. Allow them, e.g. {PLUGINS_VARIABLE}={','.join(blocked)}, or unset {PLUGINS_VARIABLE}."
+        )
 
 
 class PromptedEncoder(AbsEncoder):
@@ -74,11 +96,13 @@ class PromptedEncoder(AbsEncoder):
         self.variant = variant
         self.revision = revision or spec.revision
         self.location = location or spec.model_id
+        if self.location == spec.model_id:
+            _check_no_blocked_source(spec.model_id)
         # A backend may be shared with another variant of the same model (a sweep), so it loads once.
         self.backend = backend if backend is not None else create_backend(spec, self.location, device=device)
         self.style = get_style(variant.prompt)
         if cache is None or cache is True:
-            cache = EmbeddingCache()
+            cache = None if cache_disabled() else EmbeddingCache()
         self.cache = cache or None
         self.mteb_model_meta = mteb_model_meta
         self.show_progress = show_progress
@@ -122,10 +146,23 @@ class PromptedEncoder(AbsEncoder):
         # Every style spells the side out in the prompt text itself (a document prefix, no
         # instruction), and the backend encodes both sides alike; so the side the model sees is
         # always "text", and a prompt that is the same on both sides is cached once.
-        revision = self.revision or f"path:{self.location}"
+        revision = self.revision or f"path:{self.location}@{self.weights_fingerprint}"
         if self.precision != "float32":  # float32 keys stay as they were
             revision = f"{revision}|precision={self.precision}"
         return CacheKey(self.spec.model_id, revision, prompt.key, "text")
+
+    @functools.cached_property
+    def weights_fingerprint(self) -> str:
+        """For a local folder without a revision: a digest of its files' names, sizes and modification
+        times, so that weights replaced in the folder are encoded again instead of served stale."""
+        folder = Path(self.location)
+        if not folder.is_dir():
+            return "hub"
+        digest = hashlib.sha256()
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            stat = path.stat()
+            digest.update(f"{path.relative_to(folder)}\x1f{stat.st_size}\x1f{stat.st_mtime_ns}\n".encode())
+        return digest.hexdigest()[:16]
 
     @property
     def precision(self) -> str:
@@ -153,26 +190,44 @@ class PromptedEncoder(AbsEncoder):
         for i in missing:
             unique.setdefault(texts[i], []).append(i)
         todo = sorted(unique, key=len, reverse=True)
+        if self.cache:
+            self.cache.check_writable()  # before the work, not after it
         show = self.show_progress if show_progress is None else show_progress
         result = found
+        pending: list[str] = []
+        pending_vectors: list[np.ndarray] = []
+        last_commit = time.monotonic()
+
+        def commit() -> None:
+            nonlocal last_commit
+            if self.cache and pending:
+                self.cache.store(key, pending, np.vstack(pending_vectors))
+            pending.clear()
+            pending_vectors.clear()
+            last_commit = time.monotonic()
+
         with tqdm(
             total=len(todo),
             desc=f"Encoding with {self.spec.model_id} ({prompt.style})",
             unit="text",
             disable=not show or len(todo) < 2 * batch_size,
         ) as progress:
-            for start in range(0, len(todo), CHUNK_SIZE):
-                chunk = todo[start : start + CHUNK_SIZE]
-                vectors = self.backend.encode(chunk, prompt, batch_size)
-                self._check_finite(vectors, chunk)
-                self.texts_encoded += len(chunk)
-                if self.cache:
-                    self.cache.store(key, chunk, vectors)
+            for start in range(0, len(todo), batch_size):
+                batch = todo[start : start + batch_size]
+                vectors = self.backend.encode(batch, prompt, batch_size)
+                self._check_finite(vectors, batch)
+                self.texts_encoded += len(batch)
                 if result is None:
                     result = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
-                for text, vector in zip(chunk, vectors):
+                for text, vector in zip(batch, vectors):
                     result[unique[text]] = vector
-                progress.update(len(chunk))
+                pending.extend(batch)
+                pending_vectors.append(vectors)
+                # Commit by count and by time, so an interrupted run loses at most a few seconds of work.
+                if len(pending) >= CHUNK_SIZE or time.monotonic() - last_commit >= COMMIT_SECONDS:
+                    commit()
+                progress.update(len(batch))
+            commit()
         return result
 
     def _check_finite(self, vectors: np.ndarray, texts: list[str]) -> None:

@@ -20,6 +20,39 @@ from mteb_redundancy.models.styles import (
 )
 
 
+class ModelSpecTypeError(TypeError):
+    """A ``ModelSpec`` field of the wrong type; the message names the field, the value and the type."""
+
+
+# field -> (description, check); a string is never a list (``prompt_styles = "none"`` would be n, o, n, e)
+_SEQUENCE = (list, tuple)
+_FIELD_TYPES: dict[str, tuple[str, Any]] = {
+    "revision": ("a string or nothing", lambda v: v is None or isinstance(v, str)),
+    "prompt_styles": ("a list of strings", lambda v: isinstance(v, _SEQUENCE) and v and all(isinstance(x, str) for x in v)),
+    "embed_dim": ("a whole number or nothing", lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool) and v > 0)),
+    "dims": ("a list of whole numbers", lambda v: isinstance(v, _SEQUENCE) and all(isinstance(x, int) and not isinstance(x, bool) and x > 0 for x in v)),
+    "reductions": ("a list of strings", lambda v: isinstance(v, _SEQUENCE) and all(isinstance(x, str) for x in v)),
+    "prefixes": ("a table of strings", lambda v: isinstance(v, Mapping) and all(isinstance(x, str) for x in v.values())),
+    "instructions": ("a table of strings", lambda v: isinstance(v, Mapping) and all(isinstance(x, str) for x in v.values())),
+    "document_instructions": ("a table of strings", lambda v: isinstance(v, Mapping) and all(isinstance(x, str) for x in v.values())),
+    "instruction_template": ("a string with {instruction}", lambda v: isinstance(v, str) and "{instruction}" in v),
+    "instructor_template": ("a string with {instruction}", lambda v: isinstance(v, str) and "{instruction}" in v),
+    "encoder": ("a string", lambda v: isinstance(v, str)),
+    "similarity": ("a string", lambda v: isinstance(v, str)),
+    # only a real boolean true runs a model folder's own code: the string "false" must not count as true
+    "trust_remote_code": ("true or false (a boolean, not a string)", lambda v: isinstance(v, bool)),
+    "max_seq_length": ("a whole number or nothing", lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool) and v > 0)),
+    "encoder_options": ("a table", lambda v: isinstance(v, Mapping)),
+    "meta": ("a table", lambda v: isinstance(v, Mapping)),
+}
+
+
+def _check_type(model_id: str, name: str, value: Any, kind: tuple[str, Any]) -> None:
+    expected, check = kind
+    if not check(value):
+        raise ModelSpecTypeError(f"{model_id}: {name} must be {expected}; got {value!r} ({type(value).__name__}).")
+
+
 @dataclass(frozen=True)
 class ModelSpec:
     """A base embedding model and the variants of it to register.
@@ -77,10 +110,12 @@ class ModelSpec:
     meta: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if "/" not in self.model_id:
+        if not isinstance(self.model_id, str) or "/" not in self.model_id or self.model_id.count("/") != 1:
             raise ValueError(f"model_id must look like 'organization/name', got {self.model_id!r}.")
+        for name, kind in _FIELD_TYPES.items():
+            _check_type(self.model_id, name, getattr(self, name), kind)
         object.__setattr__(self, "prompt_styles", tuple(self.prompt_styles))
-        object.__setattr__(self, "dims", tuple(int(d) for d in self.dims))
+        object.__setattr__(self, "dims", tuple(self.dims))
         object.__setattr__(self, "reductions", tuple(self.reductions))
         unknown = [r for r in self.reductions if r not in REDUCTIONS]
         if unknown:
