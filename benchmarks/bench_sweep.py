@@ -67,8 +67,9 @@ def variant_name(d: str) -> str:
 
 def main_score(output: Path, task: str) -> dict[str, float]:
     scores = {}
-    for path in (output / "results").glob(f"*/*/{task}.json"):
-        scores[path.parent.parent.name] = json.loads(path.read_text())["scores"]["test"][0]["main_score"]
+    # A variant's results are an MTEB experiment of its base model: <base>/<revision>/experiments/<name>/.
+    for path in (output / "results").glob(f"*/*/experiments/*/{task}.json"):
+        scores[path.parent.name] = json.loads(path.read_text())["scores"]["test"][0]["main_score"]
     return scores
 
 

@@ -39,8 +39,11 @@ def test_mteb_run_writes_results_that_result_cache_loads(command, dim, tmp_path,
     result = run([*command, "-m", name, "-t", "WikiTopicClassification", "--output-folder", str(tmp_path)])
     assert result.returncode == 0, result.stderr[-3000:]
     (meta_file,) = tmp_path.rglob("model_meta.json")
-    assert json.loads(meta_file.read_text())["name"] == name
-    assert json.loads(meta_file.read_text())["embed_dim"] == dim
+    # an MTEB experiment of the base model: results/<base>/<revision>/experiments/dim_<d>__prompt_none/
+    assert meta_file.parent.relative_to(tmp_path).parts[:2] == ("results", BASE.replace("/", "__"))
+    assert meta_file.parent.parent.name == "experiments" and meta_file.parent.name == f"dim_{dim}__prompt_none"
+    meta = json.loads(meta_file.read_text())
+    assert (meta["name"], meta["experiment_kwargs"], meta["embed_dim"]) == (BASE, {"prompt": "none", "dim": dim}, dim)
     assert 0.2 < accuracy(tmp_path, name, mteb_module) <= 1.0  # 11 topics: chance is about 0.17
 
 

@@ -388,8 +388,7 @@ def tiny_task():
 
 def evaluate(mteb, encoder, task, folder):
     mteb.evaluate(encoder, [task], cache=mteb.ResultCache(folder), co2_tracker=False)
-    name = encoder.mteb_model_meta.name
-    results = mteb.ResultCache(folder).load_results(models=[name], tasks=[task.metadata.name], include_remote=False)
+    results = mteb.ResultCache(folder).load_results(models=[encoder.mteb_model_meta], tasks=[task.metadata.name], include_remote=False)
     (model_result,) = results.model_results
     (task_result,) = model_result.task_results
     return task_result.get_score()

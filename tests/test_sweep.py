@@ -1,5 +1,6 @@
 """Dimension sweeps (docs/methods.md: dimension reduction, dimension sweeps): one full-dimension encoding per (model, prompt, task),
-every d scored by MTEB's own evaluators, results under each variant's registered name.
+every d scored by MTEB's own evaluators, results where `mteb run -m "<variant>"` writes them (an
+experiment of the base model).
 
 Real MTEB, real all-MiniLM-L6-v2, the session's embedding cache. The sweep over STSBenchmarkOffline
 runs once per module; what reached the model is counted against what the cache lacked before.
@@ -29,7 +30,12 @@ def variant(prompt="none", dim=None, reduction="first") -> str:
 
 
 def result_file(output: Path, name: str, task: str) -> Path:
-    (path,) = (output / "results").glob(f"{name.replace('/', '__').replace(' ', '_')}/*/{task}.json")
+    """Where MTEB put a variant's result: its base model's folder, under experiments/."""
+    import mteb
+
+    meta = mteb.get_model_meta(name)
+    base = meta.name.replace("/", "__")
+    (path,) = (output / "results").glob(f"{base}/*/experiments/{meta.experiment_name}/{task}.json")
     return path
 
 

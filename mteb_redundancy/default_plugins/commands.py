@@ -38,7 +38,8 @@ def _cmd_models(args: argparse.Namespace, rest: list[str]) -> int:
 
     variants: dict[str, list[str]] = defaultdict(list)
     for name, meta in metas_loaded_by(load_variant).items():
-        variants[meta.adapted_from].append(name)
+        # A variant's meta carries its base model's name; the options are its experiment_kwargs.
+        variants[meta.name].append(name)
     for model_id, spec in sorted(registry.models.items()):
         if args.filter and args.filter.lower() not in model_id.lower():
             continue

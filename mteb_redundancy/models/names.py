@@ -1,15 +1,33 @@
 """Variant names: ``<base model id> (prompt=<style>, dim=<d>, reduction=<r>)``.
 
 The MTEB CLI passes no model kwargs, so every (model, prompt style, reduction, d) the CLI must reach
-is its own model name. ``dim`` is left out at full dimension; ``reduction`` when it is ``first``.
+is its own model name. ``dim`` is left out at full dimension; ``reduction`` when it is ``first`` (and
+always at full dimension, where every reduction keeps the whole vector). ``precision`` is left out
+unless a name asks for one (the default is the hardware's, ``models.precision``).
+
+A variant is an MTEB *experiment* of its base model: its ``ModelMeta`` is the base model's, with the
+options as ``experiment_kwargs`` (:meth:`VariantName.experiment_kwargs`), and MTEB shows it as
+``<base> (<k>=<v>, ...)`` with the keys sorted. Any spelling parses to the same variant: options in
+any order, any spacing, explicit defaults (``reduction=first``, ``precision=auto``), ``dim=full``,
+MTEB's ``embed_dim`` for ``dim``, and MTEB's sorted-key form.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-_VARIANT = re.compile(r"^(?P<base>.+?) \((?P<options>[^()]*)\)$")
+_VARIANT = re.compile(r"^(?P<base>[^()]+?)\s*\((?P<options>[^()]*)\)$")
+OPTION_KEYS = ("prompt", "dim", "reduction", "precision")
+# Other spellings of an option's key: MTEB names a Matryoshka dimension ``embed_dim``.
+KEY_ALIASES = {"embed_dim": "dim", "dimension": "dim", "prompt_style": "prompt"}
+DEFAULT_REDUCTION = "first"
+# The precision every result is assumed to have when its name does not say (and that is left out of
+# experiment kwargs); ``auto`` means "the hardware's", resolved when the model loads.
+DEFAULT_PRECISION = "float32"
+EXPECTED_FORM = "expected '<model id> (prompt=<style>[, dim=<d>][, reduction=<first|random|pca>][, precision=<p>])'"
 
 
 @dataclass(frozen=True)
@@ -17,42 +35,111 @@ class VariantName:
     base: str
     prompt: str
     dim: int | None = None
-    reduction: str = "first"
+    reduction: str = DEFAULT_REDUCTION
+    precision: str | None = None  # None: the hardware's (``auto``)
+
+    def __post_init__(self) -> None:
+        if self.dim is None and self.reduction != DEFAULT_REDUCTION:
+            # At full dimension every reduction keeps the whole vector: one variant.
+            object.__setattr__(self, "reduction", DEFAULT_REDUCTION)
 
     def __str__(self) -> str:
         options = [f"prompt={self.prompt}"]
         if self.dim is not None:
             options.append(f"dim={self.dim}")
-            if self.reduction != "first":
+            if self.reduction != DEFAULT_REDUCTION:
                 options.append(f"reduction={self.reduction}")
+        if self.precision is not None:
+            options.append(f"precision={self.precision}")
         return f"{self.base} ({', '.join(options)})"
+
+    def experiment_kwargs(self, precision: str | None = None) -> dict[str, Any]:
+        """MTEB ``experiment_kwargs`` of this variant: what differs from the base model's own run.
+        ``precision`` is the precision the encoder actually runs in (it overrides the name's); the
+        default precision (float32) is left out, as ``reduction=first`` is."""
+        kwargs: dict[str, Any] = {"prompt": self.prompt}
+        if self.dim is not None:
+            kwargs["dim"] = self.dim
+            if self.reduction != DEFAULT_REDUCTION:
+                kwargs["reduction"] = self.reduction
+        precision = precision or self.precision
+        if precision is not None and precision != DEFAULT_PRECISION:
+            kwargs["precision"] = precision
+        return kwargs
+
+    @classmethod
+    def from_experiment(cls, base: str, experiment_kwargs: Mapping[str, Any]) -> VariantName:
+        """The variant an MTEB experiment of ``base`` stands for; ``ValueError`` if its kwargs are not
+        a variant's."""
+        options = {str(key): str(value) for key, value in experiment_kwargs.items()}
+        return _from_options(f"{base} {experiment_kwargs!r}", base, options)
+
+
+def _normalize(name: str) -> str:
+    return " ".join(str(name).split())
+
+
+def split_variant_name(name: str) -> tuple[str, dict[str, str]] | None:
+    """``(base, {key: value})`` for anything of the form ``<base> (<key>=<value>, ...)`` (keys
+    lower-cased and un-aliased, spaces normalized), else ``None``. Raises ``ValueError`` for an option
+    that is not ``key=value`` or a key given twice with two values."""
+    match = _VARIANT.match(_normalize(name))
+    if not match:
+        return None
+    options: dict[str, str] = {}
+    text = match["options"].strip()
+    for part in text.split(",") if text else []:
+        key, sep, value = part.strip().partition("=")
+        key, value = key.strip().lower(), value.strip()
+        if not sep or not key or not value:
+            raise ValueError(f"{name!r}: option {part.strip()!r} is not key=value; {EXPECTED_FORM}.")
+        key = KEY_ALIASES.get(key, key)
+        if key in options and options[key] != value:
+            raise ValueError(f"{name!r}: option {key!r} is given twice ({options[key]!r} and {value!r}).")
+        options[key] = value
+    return match["base"].strip(), options
 
 
 def looks_like_variant(name: str) -> bool:
-    return bool(_VARIANT.match(name)) and "prompt=" in name
+    """Whether ``name`` is meant as a variant name: ``<base> (...)`` with a ``prompt`` option."""
+    if not isinstance(name, str):
+        return False
+    try:
+        parts = split_variant_name(name)
+    except ValueError:
+        return "prompt" in name.lower()
+    return parts is not None and "prompt" in parts[1]
+
+
+def _from_options(name: str, base: str, options: Mapping[str, str]) -> VariantName:
+    unknown = sorted(set(options) - set(OPTION_KEYS))
+    if unknown or "prompt" not in options:
+        raise ValueError(f"{name!r}: unknown or missing options {unknown or ['prompt']}; {EXPECTED_FORM}.")
+    dim_text = options.get("dim")
+    dim: int | None = None
+    if dim_text is not None and dim_text.lower() != "full":
+        if not dim_text.isdigit():
+            raise ValueError(f"{name!r}: dim must be a whole number or 'full', got {dim_text!r}.")
+        dim = int(dim_text)
+    precision = options.get("precision")
+    if precision is not None and precision.lower() == "auto":
+        precision = None
+    return VariantName(
+        base=base,
+        prompt=options["prompt"],
+        dim=dim,
+        reduction=options.get("reduction", DEFAULT_REDUCTION).lower(),
+        precision=precision.lower() if precision else None,
+    )
 
 
 def parse_variant_name(name: str) -> VariantName:
-    """Parse a variant name; raises ``ValueError`` saying what form is expected."""
-    expected = "expected '<model id> (prompt=<style>[, dim=<d>][, reduction=<first|random|pca>])'"
-    match = _VARIANT.match(name.strip())
-    if not match:
-        raise ValueError(f"{name!r} is not a variant name: {expected}.")
-    options: dict[str, str] = {}
-    for part in match["options"].split(","):
-        key, sep, value = part.strip().partition("=")
-        if not sep or not value.strip():
-            raise ValueError(f"{name!r}: option {part.strip()!r} is not key=value; {expected}.")
-        options[key.strip()] = value.strip()
-    unknown = set(options) - {"prompt", "dim", "reduction"}
-    if unknown or "prompt" not in options:
-        raise ValueError(f"{name!r}: unknown or missing options {sorted(unknown) or ['prompt']}; {expected}.")
-    dim = options.get("dim")
-    if dim is not None and not dim.isdigit():
-        raise ValueError(f"{name!r}: dim must be a whole number, got {dim!r}.")
-    return VariantName(
-        base=match["base"].strip(),
-        prompt=options["prompt"],
-        dim=int(dim) if dim is not None else None,
-        reduction=options.get("reduction", "first"),
-    )
+    """Parse a variant name in any spelling; raises ``ValueError`` saying what form is expected.
+
+    ``dim`` is ``None`` when the name leaves it out or says ``full``; a ``dim`` equal to the model's
+    own dimension is made ``None`` where the model is known (``variants.resolve_variant``)."""
+    parts = split_variant_name(name)
+    if parts is None:
+        raise ValueError(f"{name!r} is not a variant name: {EXPECTED_FORM}.")
+    base, options = parts
+    return _from_options(name, base, options)

@@ -1,4 +1,13 @@
-"""From registered ``ModelSpec``s to MTEB ``ModelMeta``s and loaded encoders, by variant name."""
+"""From registered ``ModelSpec``s to MTEB ``ModelMeta``s and loaded encoders, by variant name.
+
+A variant is an MTEB *experiment* of its base model. Its ``ModelMeta`` is the base model's (name,
+revision, parameters, license...) with the variant's options as ``experiment_kwargs`` (prompt style,
+dimension, reduction, and precision where it is not float32) and ``embed_dim = d``; MTEB's own
+registry holds it under the variant's name, e.g. ``sentence-transformers/all-MiniLM-L6-v2
+(prompt=none, dim=64)``, and MTEB writes its results to the base model's folder under
+``experiments/<experiment name>/``. ``ModelMeta.model_name_with_experiment`` spells it MTEB's way
+(keys sorted), which resolves to the same variant.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +17,20 @@ from typing import Any
 
 from mteb.models import ModelMeta
 
-from mteb_redundancy.models.names import VariantName, parse_variant_name
+from mteb_redundancy.models.encoder import PromptedEncoder
+from mteb_redundancy.models.names import (
+    DEFAULT_PRECISION,
+    VariantName,
+    looks_like_variant,
+    parse_variant_name,
+    split_variant_name,
+)
 from mteb_redundancy.models.reduction import REDUCTIONS, check_dimension
 from mteb_redundancy.plugins import Registry, get_registry
+
+# Options a loader call may carry besides the variant's own (MTEB passes ``device``; ``embed_dim`` is
+# MTEB's check of the dimension, already made against ``ModelMeta.embed_dim``).
+_LOADER_OPTIONS = ("variant", "prompt", "dim", "reduction", "precision", "cache", "show_progress", "embed_dim")
 
 
 class UnknownModelError(KeyError):
@@ -50,58 +70,190 @@ def _fallback_meta(spec) -> dict[str, Any]:
     }
 
 
-def variant_meta(spec, variant: VariantName, base_meta: ModelMeta | None, revision: str | None) -> ModelMeta:
-    """The variant's ``ModelMeta``: its base model's facts, with the variant's name and ``embed_dim``."""
+def variant_meta(
+    spec, variant: VariantName, base_meta: ModelMeta | None, revision: str | None, precision: str | None = None
+) -> ModelMeta:
+    """The variant's ``ModelMeta``: its base model's, with the variant's options as MTEB experiment
+    kwargs and ``embed_dim = d``. ``precision`` is the precision the encoder runs in, where known.
+    Raises ``ValueError`` if a name that becomes a result folder (model, revision, experiment) is not a
+    single folder name."""
+    from mteb_redundancy.mteb_bridge.results_layout import check_meta_paths
+
     full_dim = full_dimension(spec, base_meta)
     fields = base_meta.model_dump(exclude={"loader"}) if base_meta is not None else _fallback_meta(spec)
     fields.update(spec.meta)
+    adapted_from = fields.get("adapted_from")
     fields.update(
-        name=str(variant),
+        name=spec.model_id,
         revision=revision or fields.get("revision"),
-        embed_dim=variant.dim if variant.dim is not None else full_dim,
-        adapted_from=spec.model_id,
+        # A variant is the base model run otherwise, not a model adapted from it (MTEB: an experiment).
+        adapted_from=None if adapted_from == spec.model_id else adapted_from,
         loader=load_variant,
-        loader_kwargs={},
         similarity_fn_name=spec.similarity,
-        use_instructions=variant.prompt in ("instruction", "instructor", "prompteol") or bool(fields.get("use_instructions")),
-        experiment_kwargs=None,
         extra_requirements_groups=None,
+        **_variant_fields(variant, full_dim, bool(fields.get("use_instructions")), precision),
     )
-    return ModelMeta(**fields)
+    meta = ModelMeta(**fields)
+    check_meta_paths(meta)
+    return meta
 
 
-def resolve_variant(name: str, model_registry, registry: Registry | None = None) -> ModelMeta:
-    """The ``ModelMeta`` for a variant name that follows the naming scheme but was not pre-registered
-    (e.g. an unusual dimension); ``model_registry`` is MTEB's registry, read for the base model's facts.
-    Raises a clear error, with the closest registered names, for a name that does not resolve."""
+def _variant_fields(variant: VariantName, full_dim: int | None, base_uses_instructions: bool, precision: str | None = None) -> dict:
+    """The ``ModelMeta`` fields in which the variants of one model differ."""
+    loader_kwargs: dict[str, Any] = {"variant": str(variant)}
+    if variant.precision is not None:
+        loader_kwargs["precision"] = variant.precision
+    return {
+        "embed_dim": variant.dim if variant.dim is not None else full_dim,
+        "loader_kwargs": loader_kwargs,
+        "use_instructions": variant.prompt in ("instruction", "instructor", "prompteol") or base_uses_instructions,
+        "experiment_kwargs": variant.experiment_kwargs(precision),
+    }
+
+
+def variant_metas(spec, variants, base_meta: ModelMeta | None, revision: str | None) -> dict[str, ModelMeta]:
+    """``{name: ModelMeta}`` of many variants of one model: the first is built and validated as
+    :func:`variant_meta` builds it, the others are copies that differ in the variant's own fields."""
+    from mteb_redundancy.mteb_bridge.results_layout import check_path_component
+
+    metas: dict[str, ModelMeta] = {}
+    template = None
+    full_dim = full_dimension(spec, base_meta)
+    base_uses_instructions = bool(
+        spec.meta.get("use_instructions", base_meta.use_instructions if base_meta is not None else False)
+    )
+    for variant in variants:
+        if template is None:
+            template = metas[str(variant)] = variant_meta(spec, variant, base_meta, revision)
+            continue
+        meta = template.model_copy(update=_variant_fields(variant, full_dim, base_uses_instructions))
+        check_path_component(f"experiment name of {meta.name}", meta.experiment_name)
+        metas[str(variant)] = meta
+    return metas
+
+
+def variant_of_meta(meta: ModelMeta) -> VariantName | None:
+    """The variant a ``ModelMeta`` (registered, loaded or read from a result folder) stands for, or
+    ``None`` for a model that is not a variant. A precision in its experiment kwargs is kept."""
+    kwargs = dict(meta.experiment_kwargs or {})
+    if "prompt" in kwargs and meta.name:
+        try:
+            return VariantName.from_experiment(meta.name, kwargs)
+        except ValueError:
+            return None
+    if meta.name and looks_like_variant(meta.name):  # the legacy layout: the variant's own name
+        try:
+            return parse_variant_name(meta.name)
+        except ValueError:
+            return None
+    return None
+
+
+def experiment_meta(meta: ModelMeta, variant: VariantName, precision: str | None) -> ModelMeta:
+    """``meta`` as the result of ``variant`` run in ``precision``: exactly the variant's experiment
+    kwargs (options that do not change the vectors, such as a cache, are left out)."""
+    loader_kwargs = {key: value for key, value in (meta.loader_kwargs or {}).items() if key == "precision"}
+    loader_kwargs["variant"] = str(variant)
+    return meta.model_copy(
+        update={
+            "name": variant.base,
+            "experiment_kwargs": variant.experiment_kwargs(precision),
+            "loader_kwargs": loader_kwargs,
+            "embed_dim": variant.dim if variant.dim is not None else meta.embed_dim,
+        }
+    )
+
+
+class VariantEncoder(PromptedEncoder):
+    """A ``PromptedEncoder`` whose ``mteb_model_meta`` is always its variant's experiment: MTEB sets
+    the attribute after the loader returns (with whatever kwargs the caller passed); here it becomes
+    the variant's own experiment kwargs, with the precision the encoder really runs in."""
+
+    @property
+    def mteb_model_meta(self) -> ModelMeta | None:
+        return self.__dict__.get("_mteb_model_meta")
+
+    @mteb_model_meta.setter
+    def mteb_model_meta(self, meta: ModelMeta | None) -> None:
+        if meta is not None:
+            precision = self.precision if "backend" in self.__dict__ else self.variant.precision
+            meta = experiment_meta(meta, self.variant, precision)
+        self.__dict__["_mteb_model_meta"] = meta
+
+
+def _base_spec(base: str, registry: Registry):
+    spec = registry.models.get(base)
+    if spec is None:  # hub ids are case-insensitive
+        same = [s for model_id, s in registry.models.items() if model_id.lower() == base.lower()]
+        spec = same[0] if len(same) == 1 else None
+    return spec
+
+
+def resolve_variant(name: str, model_registry, registry: Registry | None = None) -> tuple[str, ModelMeta]:
+    """The canonical name and ``ModelMeta`` of a variant name in any spelling (option order, spacing,
+    explicit defaults, MTEB's sorted-key form); ``model_registry`` is MTEB's registry, read for the
+    base model's facts and for the registered variants. Raises a clear error, with the closest
+    registered names, for a name that does not resolve."""
     registry = registry or get_registry()
     try:
         variant = parse_variant_name(name)
     except ValueError as error:
         raise UnknownModelError(f"{error} {suggest_names(name)}") from None
-    spec = registry.models.get(variant.base)
+    spec = _base_spec(variant.base, registry)
     if spec is None:
         raise UnknownModelError(
             f"No mteb-redundancy plugin registered the model {variant.base!r}. {suggest_names(name)} "
             f"Register it with `mteb-redundancy add-model {variant.base}` or a plugin's register_models hook."
         )
-    if variant.prompt not in spec.prompt_styles:
+    style = variant.prompt if variant.prompt in spec.prompt_styles else next(
+        (s for s in spec.prompt_styles if s.lower() == variant.prompt.lower()), None
+    )
+    if style is None:
         raise UnknownModelError(
             f"{spec.model_id} has no prompt style {variant.prompt!r}; registered styles: "
             f"{', '.join(spec.prompt_styles)}. {suggest_names(name)}"
         )
     if variant.reduction not in REDUCTIONS:
         raise UnknownModelError(f"Unknown reduction {variant.reduction!r} in {name!r}; choose from {', '.join(REDUCTIONS)}.")
+    if variant.precision is not None:
+        from mteb_redundancy.models.precision import PRECISIONS
+
+        if variant.precision not in PRECISIONS:
+            raise UnknownModelError(f"Unknown precision {variant.precision!r} in {name!r}; choose from {', '.join(PRECISIONS)} or auto.")
     base_meta = model_registry.get(spec.model_id)
     full_dim = full_dimension(spec, base_meta)
-    if variant.dim is not None:
-        check_dimension(variant.dim, full_dim, spec.model_id)
-        if variant.dim == full_dim:
-            raise UnknownModelError(
-                f"{name!r} asks for the full dimension; its name is {str(VariantName(spec.model_id, variant.prompt))!r}."
-            )
+    dim = variant.dim
+    if dim is not None:
+        check_dimension(dim, full_dim, spec.model_id)
+        if dim == full_dim:
+            dim = None  # an explicit full dimension is the full-dimension variant
+    canonical = VariantName(spec.model_id, style, dim, variant.reduction if dim is not None else "first", variant.precision)
+    key = str(canonical)
+    known = model_registry.get(key)
+    if known is not None and known.loader is load_variant:
+        return key, known
     source = registry.source_for(spec.model_id)
-    return variant_meta(spec, variant, base_meta, spec.revision or (source.revision if source else None))
+    return key, variant_meta(spec, canonical, base_meta, spec.revision or (source.revision if source else None))
+
+
+def canonical_name(name: str) -> str:
+    """The registered spelling of a variant name (``UnknownModelError`` if it does not resolve)."""
+    from mteb_redundancy.mteb_bridge.registries import model_registry
+
+    return resolve_variant(name, model_registry())[0]
+
+
+def _normalized_for_matching(name: str) -> str:
+    try:
+        parts = split_variant_name(name)
+    except ValueError:
+        return name
+    if parts is None:
+        return name
+    base, options = parts
+    order = {key: i for i, key in enumerate(("prompt", "dim", "reduction", "precision"))}
+    shown = [f"{k}={v}" for k, v in sorted(options.items(), key=lambda kv: order.get(kv[0], 99)) if not (k == "reduction" and v == "first")]
+    return f"{base} ({', '.join(shown)})"
 
 
 def suggest_names(name: str) -> str:
@@ -109,30 +261,59 @@ def suggest_names(name: str) -> str:
     from mteb_redundancy.mteb_bridge.registries import metas_loaded_by
 
     candidates = list(metas_loaded_by(load_variant))
-    close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.6)
+    wanted = _normalized_for_matching(name)
+    close = difflib.get_close_matches(wanted, candidates, n=3, cutoff=0.6)
     if not close:
-        base = name.split(" (")[0]
+        base = wanted.split(" (")[0]
         close = sorted({c for c in candidates if c.split(" (")[0] == base})[:3] or sorted(
             {c.split(" (")[0] for c in candidates}
         )[:3]
     return f"Closest registered names: {'; '.join(repr(c) for c in close)}." if close else ""
 
 
-def load_variant(model_name: str, revision: str | None = None, device: str | None = None, **kwargs: Any):
-    """MTEB loader for every registered variant (``ModelMeta.loader``)."""
-    from mteb_redundancy.models.encoder import PromptedEncoder
+def _variant_of_call(model_name: str, kwargs: dict[str, Any]) -> VariantName:
+    unknown = sorted(set(kwargs) - set(_LOADER_OPTIONS))
+    if unknown:
+        raise TypeError(
+            f"{model_name}: unknown options {unknown} for an mteb-redundancy variant; it takes "
+            f"{', '.join(o for o in _LOADER_OPTIONS if o != 'embed_dim')} (and device)."
+        )
+    base = parse_variant_name(model_name).base if looks_like_variant(model_name) else model_name
+    if "prompt" in kwargs:
+        dim = kwargs.get("dim")
+        return VariantName(
+            base,
+            str(kwargs["prompt"]),
+            int(dim) if dim is not None else None,
+            str(kwargs.get("reduction") or "first"),
+            kwargs.get("precision") or None,
+        )
+    if kwargs.get("variant"):
+        return parse_variant_name(str(kwargs["variant"]))
+    if looks_like_variant(model_name):
+        return parse_variant_name(model_name)
+    raise UnknownModelError(f"{model_name}: which variant? Give a variant name, e.g. {str(VariantName(model_name, 'none'))!r}.")
 
+
+def load_variant(model_name: str, revision: str | None = None, device: str | None = None, **kwargs: Any):
+    """MTEB loader for every registered variant (``ModelMeta.loader``). MTEB calls it with the base
+    model's name and the variant's experiment kwargs (``prompt``, ``dim``, ``reduction``,
+    ``precision``); a variant name as ``model_name`` works too."""
     registry = get_registry()
-    variant = parse_variant_name(model_name)
-    spec = registry.models[variant.base]
+    variant = _variant_of_call(model_name, kwargs)
+    spec = _base_spec(variant.base, registry)
+    if spec is None:
+        raise UnknownModelError(f"No mteb-redundancy plugin registered the model {variant.base!r}. {suggest_names(str(variant))}")
+    variant = dataclasses.replace(variant, base=spec.model_id)
     source = registry.source_for(spec.model_id)
     revision = revision or spec.revision or (source.revision if source else None)
     if source is not None and source.weights:
         # Files that are not the hub's (a quantized copy) must not share cached vectors with it.
         revision = f"{revision}+{source.weights}"
-    if kwargs.get("precision"):
-        spec = dataclasses.replace(spec, encoder_options={**spec.encoder_options, "precision": kwargs["precision"]})
-    return PromptedEncoder(
+    precision = kwargs.get("precision") or variant.precision
+    if precision and precision != "auto":
+        spec = dataclasses.replace(spec, encoder_options={**spec.encoder_options, "precision": precision})
+    return VariantEncoder(
         spec,
         variant,
         location=str(source.resolve()) if source else spec.model_id,
@@ -146,19 +327,53 @@ def load_variant(model_name: str, revision: str | None = None, device: str | Non
 def get_encoder(
     name: str, *, device: str | None = None, cache=None, show_progress: bool = True, precision: str | None = None
 ):
-    """Load a registered variant as a ``PromptedEncoder`` with its ``ModelMeta`` attached.
+    """Load a registered variant (any spelling of its name) as a ``PromptedEncoder`` with its
+    ``ModelMeta`` attached.
 
-    ``precision`` (``float32``, ``bfloat16`` or ``auto``) overrides the model's and the environment's
-    choice (``mteb_redundancy.models.precision``).
-
-    Unlike ``mteb.get_model(name, cache=...)``, options given here do not become MTEB
-    "experiment" kwargs, so results land under the variant's plain name.
+    ``precision`` (``float32``, ``bfloat16`` or ``auto``) overrides the name's, the model's and the
+    environment's choice (``mteb_redundancy.models.precision``); the precision the encoder runs in is
+    part of its experiment kwargs where it is not float32. ``cache`` and ``show_progress`` do not
+    change the vectors, so they are not (as with ``mteb.get_model`` on a variant either).
     """
     import mteb
 
     meta = mteb.get_model_meta(name)
-    if meta.loader is not load_variant:
+    variant = variant_of_meta(meta) if meta.loader is load_variant else None
+    if variant is None:
         raise UnknownModelError(f"{name!r} is an MTEB model, not an mteb-redundancy variant. {suggest_names(name)}")
-    encoder = load_variant(name, meta.revision, device=device, cache=cache, show_progress=show_progress, precision=precision)
+    if precision:
+        variant = dataclasses.replace(variant, precision=None if precision == "auto" else precision)
+    encoder = load_variant(
+        meta.name, meta.revision, device=device, cache=cache, show_progress=show_progress, variant=str(variant)
+    )
     encoder.mteb_model_meta = meta
     return encoder
+
+
+def legacy_name_as_experiment(model_name: str, precision: str | None = None) -> tuple[str, dict] | None:
+    """``(base, experiment kwargs)`` for the name of a result folder written in the legacy layout
+    (a variant under its own name), or ``None`` for any other model. ``precision`` is the one its
+    results recorded, if any."""
+    if not looks_like_variant(model_name):
+        return None
+    try:
+        variant = parse_variant_name(model_name)
+    except ValueError:
+        return None
+    return variant.base, variant.experiment_kwargs(precision if precision != DEFAULT_PRECISION else None)
+
+
+def result_variant_name(model_name: str, model_meta: ModelMeta | None) -> str:
+    """The name to show for a model's results: the variant's canonical name (with a precision other
+    than float32) for a variant in either layout, else the model's name."""
+    if model_meta is not None:
+        variant = variant_of_meta(model_meta)
+        if variant is not None:
+            precision = (model_meta.experiment_kwargs or {}).get("precision")
+            return str(dataclasses.replace(variant, precision=precision))
+    if looks_like_variant(model_name):
+        try:
+            return str(parse_variant_name(model_name))
+        except ValueError:
+            pass
+    return model_name

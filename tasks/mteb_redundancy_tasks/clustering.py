@@ -7,7 +7,6 @@ from typing import Any
 
 from datasets import Dataset, DatasetDict
 from mteb.abstasks.clustering import AbsTaskClustering
-from mteb.abstasks.task_metadata import TaskMetadata
 
 from mteb_redundancy_tasks.classification import (
     LEFT_OUT_TOPIC,
@@ -16,11 +15,12 @@ from mteb_redundancy_tasks.classification import (
     WikiTopicClassification,
 )
 from mteb_redundancy_tasks.data import WIKI_ATTRIBUTION, wiki_leads
+from mteb_redundancy_tasks.metadata import offline_metadata
 from mteb_redundancy_tasks.splits import stratified_split
 
 
 class WikiTopicClustering(AbsTaskClustering):
-    metadata = TaskMetadata(
+    metadata = offline_metadata(
         name="WikiTopicClustering",
         description=(
             "Cluster English Wikipedia lead sections by topic (11 topics; the 'Uncategorized' leads are left "

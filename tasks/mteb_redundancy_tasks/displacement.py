@@ -54,6 +54,7 @@ from mteb_redundancy.analyses.displacement.task_type import (
     InstructionDisplacementMetadata,
 )
 from mteb_redundancy_tasks.data import WIKI_ATTRIBUTION, WIKI_SHA256, wiki_leads
+from mteb_redundancy_tasks.metadata import offline_metadata
 
 N_QUERIES = 200
 QUERY_SEED = 1
@@ -84,11 +85,13 @@ _COMMON = {
     "eval_splits": ["test"],
     "main_score": "mean_displacement",
     "type": TASK_TYPE,
+    "task_subtypes": [],
 }
 
 
 class InstructionDisplacementWiki(AbsTaskInstructionDisplacement):
-    metadata = InstructionDisplacementMetadata(
+    metadata = offline_metadata(
+        InstructionDisplacementMetadata,
         name="InstructionDisplacementWiki",
         description=(
             "How far task instructions move a model's embeddings of 200 neutral English queries (Wikidata short "

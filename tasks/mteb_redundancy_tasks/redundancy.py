@@ -11,6 +11,7 @@ from mteb_redundancy.analyses.redundancy.task_type import (
 )
 from mteb_redundancy_tasks.classification import WIKI_COMMON, WIKI_DATASET
 from mteb_redundancy_tasks.data import WIKI_ATTRIBUTION, wiki_leads
+from mteb_redundancy_tasks.metadata import offline_metadata
 
 SAMPLE_SEED = 0
 
@@ -26,7 +27,8 @@ def wiki_sample(n: int) -> list[str]:
 
 def _metadata(name: str, n: int, description: str) -> RedundancyMetadata:
     common = {k: v for k, v in WIKI_COMMON.items() if k != "task_subtypes"}
-    return RedundancyMetadata(
+    return offline_metadata(
+        RedundancyMetadata,
         name=name,
         description=(
             f"{description} TwoNN intrinsic dimension and IsoScore of {n:,} English Wikipedia leads (deduplicated, "
@@ -39,6 +41,7 @@ def _metadata(name: str, n: int, description: str) -> RedundancyMetadata:
         category="t2t",
         eval_splits=["test"],
         main_score="main_score",
+        task_subtypes=[],
         **common,
     )
 

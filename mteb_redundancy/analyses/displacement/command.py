@@ -44,17 +44,19 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _check_models(names: list[str]) -> str | None:
-    """None if every name is a registered variant, else the error to show (with close names)."""
+def _check_models(names: list[str]) -> tuple[list[str], str | None]:
+    """The registered (canonical) names of the models, and ``None`` if every name is a variant (in
+    any spelling), else the error to show (with close names)."""
     import mteb
 
     from mteb_redundancy.models.variants import (
         UnknownModelError,
         load_variant,
+        result_variant_name,
         suggest_names,
     )
 
-    problems = []
+    problems, canonical = [], []
     for name in names:
         try:
             meta = mteb.get_model_meta(name)
@@ -67,9 +69,11 @@ def _check_models(names: list[str]) -> str | None:
             continue
         if meta.loader is not load_variant:
             problems.append(f"-m {name!r} is an MTEB model, not an mteb-redundancy variant. {suggest_names(name)}")
-    if len(set(names)) != len(names):
+            continue
+        canonical.append(result_variant_name(meta.name, meta))
+    if len(set(canonical)) != len(canonical):
         problems.append(f"a model is named twice: {names}.")
-    return "\n".join(problems) or None
+    return canonical, "\n".join(problems) or None
 
 
 def run(args: argparse.Namespace, rest: list[str]) -> int:
@@ -97,15 +101,23 @@ def run(args: argparse.Namespace, rest: list[str]) -> int:
             return _fail(f"--k must be a positive whole number; got {args.k}.")
     except ValueError as error:
         return _fail(str(error))
-    if args.reference is not None and args.reference not in args.models:
-        import difflib
-
-        close = difflib.get_close_matches(args.reference, args.models, n=3, cutoff=0.3)
-        hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
-        return _fail(f"--reference {args.reference!r} is not one of the -m models.{hint}")
-    problem = _check_models(args.models)
+    models, problem = _check_models(args.models)
     if problem:
         return _fail(problem)
+    reference = args.reference
+    if reference is not None and reference not in args.models and reference not in models:
+        import difflib
+
+        spelled = _check_models([reference])[0]  # the reference in another spelling of a -m model
+        if spelled and spelled[0] in models:
+            reference = spelled[0]
+        else:
+            close = difflib.get_close_matches(reference, models, n=3, cutoff=0.3)
+            hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+            return _fail(f"--reference {reference!r} is not one of the -m models.{hint}")
+    elif reference in args.models:
+        reference = models[args.models.index(reference)]
+    args.models = models
     try:
         inputs = task_inputs(args.task or DEFAULT_TASK)
     except (KeyError, ValueError) as error:
@@ -117,7 +129,7 @@ def run(args: argparse.Namespace, rest: list[str]) -> int:
             embeddings,
             base_condition=inputs.base_condition,
             k=args.k or inputs.pca_dim,
-            reference=args.reference,
+            reference=reference,
             points=args.points,
             pca_fit=args.pca_fit,
         )

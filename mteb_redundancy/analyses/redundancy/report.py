@@ -34,16 +34,23 @@ class RedundancyRow:
 
 
 def load_rows(output_folder: str | Path, task: str = "RedundancyWiki") -> list[RedundancyRow]:
-    """Every model's result for ``task`` under an ``mteb run --output-folder``."""
-    import mteb
+    """Every model's result for ``task`` under an ``mteb run --output-folder``, a row per model and
+    split. A variant's results are an experiment of its base model; its row is named by the variant
+    (with its precision where that is not float32). Results written in the legacy layout (a folder
+    per variant name) are read too; where a variant has both, the experiment's are used."""
+    from mteb_redundancy.models.variants import result_variant_name
+    from mteb_redundancy.mteb_bridge.results_layout import load_model_results
 
-    results = mteb.ResultCache(output_folder).load_results(tasks=[task], include_remote=False)
-    rows = []
-    for model_result in results.model_results:
+    found: dict[tuple[str, str], RedundancyRow] = {}
+    legacy: dict[tuple[str, str], RedundancyRow] = {}
+    for model_result in load_model_results(output_folder, tasks=[task]):
+        name = result_variant_name(model_result.model_name, model_result.model_meta)
+        into = found if model_result.experiment_name else legacy
         for task_result in model_result.task_results:
             if task_result.task_name == task:
-                for split_scores in task_result.scores.values():
-                    rows.append(RedundancyRow(model_result.model_name, task, split_scores[0]))
+                for split, split_scores in task_result.scores.items():
+                    into[(name, split)] = RedundancyRow(name, task, split_scores[0])
+    rows = [*found.values(), *(row for key, row in legacy.items() if key not in found)]
     if not rows:
         raise FileNotFoundError(f"No {task} results under {output_folder}; run `mteb run -m <model> -t {task} --output-folder {output_folder}` first.")
     return sorted(rows, key=lambda r: r.model)

@@ -6,9 +6,10 @@ For each (model, prompt style) one ``PromptedEncoder`` at full dimension does th
 result files) through a ``SweepEncoder``: a view of that encoder with the variant's name, ``ModelMeta``
 and reducer, which takes its full vectors from an in-memory memo of the task's encodings. So the
 model sees each text of a task once for the whole sweep, and the only per-d work is reduction and
-scoring. Results are written under each variant's registered name, exactly where ``mteb run -m
-"<variant>"`` writes them, and a sweep that stopped half-way continues from the result files it
-finds.
+scoring. Results are written where ``mteb run -m "<variant>"`` writes them: each variant is an
+MTEB experiment of its base model (``<output>/results/<base>/<revision>/experiments/<experiment>/``),
+and a sweep that stopped half-way continues from the result files it finds (in that layout, or in
+the legacy one of a folder per variant name).
 """
 
 from __future__ import annotations
@@ -33,8 +34,9 @@ from mteb_redundancy.models.encoder import PromptedEncoder
 from mteb_redundancy.models.names import VariantName, looks_like_variant
 from mteb_redundancy.models.reduction import REDUCTIONS, check_dimension
 from mteb_redundancy.models.styles import PROMPT_STYLES, Prompt
-from mteb_redundancy.models.variants import get_encoder
+from mteb_redundancy.models.variants import VariantEncoder, experiment_meta, get_encoder
 from mteb_redundancy.mteb_bridge.evaluation import fresh_task
+from mteb_redundancy.mteb_bridge.results_layout import load_task_result
 from mteb_redundancy.plugins import get_registry
 
 logger = logging.getLogger(__name__)
@@ -84,10 +86,11 @@ class FullVectorMemo:
         self._vectors.clear()
 
 
-class SweepEncoder(PromptedEncoder):
+class SweepEncoder(VariantEncoder):
     """One variant of a sweep: the full-dimension encoder's model, backend, prompts and cache, with
-    the variant's name, ``ModelMeta`` and reducer. Reduction is ``PromptedEncoder.reduce`` itself,
-    so a variant scores here exactly as it does when MTEB loads it by name."""
+    the variant's name, ``ModelMeta`` (its experiment, in the full encoder's precision) and reducer.
+    Reduction is ``PromptedEncoder.reduce`` itself, so a variant scores here exactly as it does when
+    MTEB loads it by name."""
 
     def __init__(self, full: PromptedEncoder, variant: VariantName, meta, memo: FullVectorMemo):
         super().__init__(
@@ -429,8 +432,10 @@ def run_sweep(
     tasks:
         MTEB task names or task objects (e.g. MTEB's mock tasks).
     output_folder:
-        As ``mteb run --output-folder``: results go to ``<output_folder>/results/<variant>/<revision>/``.
-        Results already there are kept and reported, not recomputed.
+        As ``mteb run --output-folder``: results go to the base model's folder,
+        ``<output_folder>/results/<base>/<revision>/experiments/<experiment>/``. Results already there
+        (or in the legacy layout, ``results/<variant name>/<revision>/``) are kept and reported, not
+        recomputed.
     embedding_cache:
         An ``EmbeddingCache`` (default: the usual location), or ``False`` for none.
     precision:
@@ -457,7 +462,14 @@ def run_sweep(
     points = plan_points(
         models, prompts, dims, reductions, dimension_of=lambda m, p: full_encoder(m, p).backend.embed_dim
     )
-    metas = {point: mteb.get_model_meta(str(point.variant)) for point in points}
+    # Each variant's ModelMeta as its results will have it: an experiment of the base model, in the
+    # precision its encoder runs in (the encoders are built now; no weights are loaded).
+    metas = {
+        point: experiment_meta(
+            mteb.get_model_meta(str(point.variant)), point.variant, full_encoder(point.model, point.prompt).precision
+        )
+        for point in points
+    }
     cache = mteb.ResultCache(output_folder)
 
     rows: list[SweepRow] = []
@@ -471,8 +483,9 @@ def run_sweep(
         for task in tasks:
             name = task.metadata.name
             done: dict[SweepPoint, Any] = {}
+            paths: dict[SweepPoint, Path] = {}
             for point in points:
-                existing = cache.load_task_result(name, metas[point])
+                existing, paths[point] = load_task_result(cache, name, metas[point], legacy_name=str(point.variant))
                 if existing is not None and not existing.get_missing_evaluations(task):
                     done[point] = existing
             loaded_here = False
@@ -486,7 +499,7 @@ def run_sweep(
                 for point in group:
                     where = f"{point.reduction} d={point.dim}" if point.dim is not None else f"d={FULL}"
                     progress.set_description(f"{name} | {model.split('/')[-1]} prompt={prompt} | {where}")
-                    path = cache.get_task_result_path(name, metas[point])
+                    path = paths[point]
                     if point in done:
                         task_result, status = done[point], "existing"
                     else:
