@@ -64,11 +64,15 @@ def wiki_texts() -> list[str]:
 
 
 @pytest.fixture
-def load_variant(mteb_module, tmp_path):
-    """Load a registered variant by name, with an empty embedding cache of its own unless given one."""
+def load_variant(mteb_module):
+    """Load a registered variant by name, with the session's embedding cache unless given one.
+
+    The session cache means a text is encoded once per (model, prompt) in the whole suite; a test that
+    counts what reaches the model passes a cache of its own (``cache=EmbeddingCache(tmp_path / ...)``).
+    """
     from mteb_redundancy import EmbeddingCache, get_encoder
 
     def load(name: str, cache=None):
-        return get_encoder(name, device="cpu", cache=cache if cache is not None else EmbeddingCache(tmp_path / "emb"))
+        return get_encoder(name, device="cpu", cache=cache if cache is not None else EmbeddingCache(os.environ["MTEB_REDUNDANCY_CACHE"]))
 
     return load

@@ -10,6 +10,8 @@ import pytest
 
 BASE = "sentence-transformers/all-MiniLM-L6-v2"
 BIN = Path(sys.executable).parent
+# A project task of short sentences whose texts the sweep tests encode too (the session's cache).
+TASK = "STSBenchmarkOffline"
 
 
 def run(args: list[str], **env_overrides) -> subprocess.CompletedProcess:
@@ -18,8 +20,8 @@ def run(args: list[str], **env_overrides) -> subprocess.CompletedProcess:
     return result
 
 
-def accuracy(folder: Path, model: str, mteb_module) -> float:
-    results = mteb_module.ResultCache(folder).load_results(models=[model], tasks=["WikiTopicClassification"], include_remote=False)
+def main_score(folder: Path, model: str, mteb_module) -> float:
+    results = mteb_module.ResultCache(folder).load_results(models=[model], tasks=[TASK], include_remote=False)
     (model_result,) = results.model_results
     (task_result,) = model_result.task_results
     return task_result.get_score()
@@ -36,7 +38,7 @@ def accuracy(folder: Path, model: str, mteb_module) -> float:
 )
 def test_mteb_run_writes_results_that_result_cache_loads(command, dim, tmp_path, mteb_module):
     name = f"{BASE} (prompt=none, dim={dim})"
-    result = run([*command, "-m", name, "-t", "WikiTopicClassification", "--output-folder", str(tmp_path)])
+    result = run([*command, "-m", name, "-t", TASK, "--output-folder", str(tmp_path)])
     assert result.returncode == 0, result.stderr[-3000:]
     (meta_file,) = tmp_path.rglob("model_meta.json")
     # an MTEB experiment of the base model: results/<base>/<revision>/experiments/dim_<d>__prompt_none/
@@ -44,7 +46,7 @@ def test_mteb_run_writes_results_that_result_cache_loads(command, dim, tmp_path,
     assert meta_file.parent.parent.name == "experiments" and meta_file.parent.name == f"dim_{dim}__prompt_none"
     meta = json.loads(meta_file.read_text())
     assert (meta["name"], meta["experiment_kwargs"], meta["embed_dim"]) == (BASE, {"prompt": "none", "dim": dim}, dim)
-    assert 0.2 < accuracy(tmp_path, name, mteb_module) <= 1.0  # 11 topics: chance is about 0.17
+    assert 0.3 < main_score(tmp_path, name, mteb_module) <= 1.0  # Spearman correlation; 0 by chance
 
 
 def test_from_python_after_import_mteb_redundancy(tmp_path, mteb_module):
@@ -52,8 +54,8 @@ def test_from_python_after_import_mteb_redundancy(tmp_path, mteb_module):
 
     name = f"{BASE} (prompt=none, dim=64)"
     model = mteb_module.get_model(name, device="cpu")
-    mteb_module.evaluate(model, mteb_module.get_tasks(tasks=["WikiTopicClassification"]), cache=mteb_module.ResultCache(tmp_path))
-    assert accuracy(tmp_path, name, mteb_module) > 0.2
+    mteb_module.evaluate(model, mteb_module.get_tasks(tasks=[TASK]), cache=mteb_module.ResultCache(tmp_path))
+    assert main_score(tmp_path, name, mteb_module) > 0.3
 
 
 def test_mteb_lists_the_project_tasks():
@@ -69,7 +71,7 @@ def test_models_command_lists_variants_and_their_plugin():
 
 
 def test_unknown_model_in_mteb_run_names_close_matches(tmp_path):
-    result = run([str(BIN / "mteb"), "run", "-m", f"{BASE} (prompt=nne, dim=64)", "-t", "WikiTopicClassification", "--output-folder", str(tmp_path)])
+    result = run([str(BIN / "mteb"), "run", "-m", f"{BASE} (prompt=nne, dim=64)", "-t", TASK, "--output-folder", str(tmp_path)])
     assert result.returncode != 0
     assert f"{BASE} (prompt=none, dim=64)" in result.stderr
 
