@@ -46,9 +46,10 @@ def task_prompts(task, encoder) -> list[tuple[Any, list[str]]]:
 def plan_jobs(encoder, tasks: Sequence, cache: EmbeddingCache) -> list[EncodingJob]:
     """Every job of ``tasks`` for ``encoder``, each with its missing texts (distinct, longest first).
 
-    A prompt that two tasks share with the same texts is one job; the cache is read key by key
-    (manifests only), so this is cheap for millions of cached texts."""
-    jobs: dict[tuple[CacheKey, tuple[str, ...] | int], EncodingJob] = {}
+    A text that two jobs share under the same cache key (two tasks, one prompt) is missing in the
+    first only; the cache is read key by key (manifests only), so this is cheap for millions of
+    cached texts."""
+    jobs: list[EncodingJob] = []
     cached: dict[CacheKey, set[str]] = {}
     for task in tasks:
         for prompt, texts in task_prompts(task, encoder):
@@ -58,6 +59,5 @@ def plan_jobs(encoder, tasks: Sequence, cache: EmbeddingCache) -> list[EncodingJ
             have = cached[key]
             missing = [t for t in dict.fromkeys(texts) if text_key(t) not in have]
             have.update(text_key(t) for t in missing)  # a later job with the same key skips them
-            job = EncodingJob(task.metadata.name, prompt, key, len(texts), sorted(missing, key=len, reverse=True))
-            jobs[(key, id(job))] = job
-    return list(jobs.values())
+            jobs.append(EncodingJob(task.metadata.name, prompt, key, len(texts), sorted(missing, key=len, reverse=True)))
+    return jobs
