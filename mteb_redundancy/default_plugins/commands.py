@@ -104,8 +104,9 @@ def register_commands(commands):
     from mteb_redundancy.analyses.redundancy import command as redundancy
     from mteb_redundancy.analyses.study import command as study
     from mteb_redundancy.analyses.sweep import command as sweep
+    from mteb_redundancy.engines import command as encode
 
-    for module in (redundancy, displacement, sweep, study):
+    for module in (redundancy, displacement, sweep, study, encode):
         module.add_parser(commands)
 
     run = commands.add_parser("run", help="`mteb run` with mteb-redundancy's models and tasks", add_help=False)

@@ -22,10 +22,10 @@ import numpy as np
 
 from mteb_redundancy.estimators._arrays import _check_discard_fraction, as_float_matrix
 
-__all__ = ["TwoNNResult", "TwoNN", "twonn", "two_nearest_distances", "deduplicate_rows", "intrinsic_dimension"]
-
-DEFAULT_DISCARD_FRACTION = 0.1
-
+__all__ = [
+    "TwoNNResult", "TwoNN", "twonn", "two_nearest_distances", "approximate_two_nearest",
+    "approximation_error", "deduplicate_rows", "intrinsic_dimension",
+]
 
 DEFAULT_DISCARD_FRACTION = 0.1
 
@@ -370,6 +370,11 @@ def two_nearest_distances(
     Exact: candidates are found with tiled matrix products and their distances re-measured
     directly from the vectors. Duplicate rows are not removed here (their ``r1`` is 0).
 
+    Memory beyond the float64 input: one padded copy of the centred points in the screening dtype
+    (``n_points x (n_dims + 2)``), one right-hand block (``block_size x (n_dims + 2)``), one
+    ``block_size x block_size`` tile and ``n_points x 4`` candidates; the products cover each
+    unordered pair once (upper-triangle tiles), ``n_points**2 * (n_dims + 2)`` multiply-adds.
+
     Parameters
     ----------
     X : array-like of shape (n_points, n_dims)
@@ -396,6 +401,137 @@ def two_nearest_distances(
 
 
 # --------------------------------------------------------------------------------------------
+# Approximate two nearest neighbours (millions of points), with the error measured on a sample
+# --------------------------------------------------------------------------------------------
+
+_NEIGHBOURS = ("exact", "approximate")
+DEFAULT_ERROR_SAMPLE = 1000
+
+
+def _check_neighbours(neighbours: Any) -> str:
+    if neighbours not in _NEIGHBOURS:
+        raise ValueError(
+            f"neighbours must be 'exact' or 'approximate' (an HNSW graph of faiss, its error "
+            f"measured on a sample), got {neighbours!r}."
+        )
+    return neighbours
+
+
+def _faiss():
+    try:
+        import faiss
+    except ImportError as error:
+        raise ImportError(
+            "neighbours='approximate' uses faiss (HNSW graphs); install it with "
+            f"`pip install \"mteb-redundancy[ann]\"` (or `pip install faiss-cpu`) ({error})."
+        ) from None
+    return faiss
+
+
+def approximate_two_nearest(
+    X: Any, *, hnsw_m: int = 32, ef_construction: int = 80, ef_search: int = 64
+) -> tuple[np.ndarray, np.ndarray]:
+    """r1, r2 from an approximate nearest-neighbour graph (HNSW, Malkov & Yashunin 2018, in faiss).
+
+    The graph only proposes the neighbours: their distances are then measured exactly in float64
+    from the vectors, so every r1, r2 returned is a true distance to another point and at least the
+    exact one (an approximate search can miss the nearest, never find a closer point). Duplicate
+    rows are not removed here. Memory: the float32 copy of X plus the graph (about 2 * hnsw_m
+    links per point).
+    """
+    faiss = _faiss()
+    arr = as_float_matrix(X, purpose="approximate nearest-neighbour distances")
+    m, n = arr.shape
+    if m < 3:
+        raise ValueError(f"Two nearest neighbours need at least 3 points, got {m}.")
+    index = faiss.IndexHNSWFlat(n, int(hnsw_m))
+    index.hnsw.efConstruction = int(ef_construction)
+    index.hnsw.efSearch = max(int(ef_search), 4)
+    mean = arr.mean(axis=0)
+    step = max(1, (1 << 24) // max(n, 1))
+    for start in range(0, m, step):
+        index.add(np.ascontiguousarray(arr[start : start + step] - mean, dtype=np.float32))
+    k = 4  # the point itself (normally first), two neighbours and one spare
+    candidates = np.empty((m, k), dtype=np.int64)
+    for start in range(0, m, step):
+        query = np.ascontiguousarray(arr[start : start + step] - mean, dtype=np.float32)
+        candidates[start : start + step] = index.search(query, k)[1]
+    del index
+    rows = np.arange(m)
+    cand = np.where(candidates < 0, rows[:, None], candidates)  # -1: fewer results than asked
+    dist = np.sort(_measure(arr, rows, cand), axis=1)  # self and padding measured as inf
+    return dist[:, 0].copy(), dist[:, 1].copy()
+
+
+def _exact_rows(X: np.ndarray, rows: np.ndarray, r2_upper: np.ndarray) -> np.ndarray:
+    """Exact r1, r2 of ``rows`` given an upper bound on each one's r2, in column blocks of X (no
+    copy of X): every point whose float64 screened squared distance is within the bound plus the
+    rounding bound is measured exactly from the vectors."""
+    m, n = X.shape
+    mean = X[rows].mean(axis=0)
+    S = X[rows] - mean
+    s_sq = np.einsum("ij,ij->i", S, S)
+    limit = r2_upper**2 * (1 + 1e-9)
+    best = np.full((rows.size, 3), np.inf)  # the three smallest exact distances (self is one)
+    step = max(1, min(m, (1 << 22) // max(rows.size, 1)))
+    for start in range(0, m, step):
+        B = X[start : start + step] - mean
+        b_sq = np.einsum("ij,ij->i", B, B)
+        D = S @ B.T
+        D *= -2.0
+        D += s_sq[:, None]
+        D += b_sq[None, :]
+        slack = _rounding_bound(2.0**-53, n, np.sqrt(np.concatenate([s_sq, b_sq])))[: rows.size]
+        pr, pc = np.nonzero(D <= (limit + slack)[:, None])
+        del D
+        if pr.size == 0:
+            continue
+        diff = X[pc + start] - X[rows[pr]]
+        d = np.sqrt(np.einsum("ij,ij->i", diff, diff))
+        d[pc + start == rows[pr]] = np.inf
+        for r, value in zip(pr, d):
+            row = best[r]
+            if value < row[2]:
+                row[2] = value
+                row.sort()
+    return best[:, :2]
+
+
+def approximation_error(
+    X: np.ndarray, r1: np.ndarray, r2: np.ndarray, *, sample: int = DEFAULT_ERROR_SAMPLE, seed: int = 0
+) -> dict[str, Any]:
+    """Compare approximate r1, r2 with the exact ones on a random sample of the points.
+
+    The exact r1, r2 of ``sample`` points are found against all points (float64 products, then
+    measured from the vectors), ``sample x n_points`` distances in blocks. Returns the sample size,
+    the fraction of sampled points whose r1 and r2 are both exact, and the mean and largest relative
+    error of r1, r2 and of the ratio mu = r2 / r1 that TwoNN fits.
+    """
+    arr = as_float_matrix(X, purpose="approximation error")
+    m, n = arr.shape
+    rng = np.random.default_rng(seed)
+    rows = np.sort(rng.choice(m, size=min(int(sample), m), replace=False))
+    # The approximate r2 is a true distance to another point, so an upper bound on the exact r2.
+    exact = _exact_rows(arr, rows, np.asarray(r2, dtype=np.float64)[rows])
+    approx = np.stack([np.asarray(r1, dtype=np.float64)[rows], np.asarray(r2, dtype=np.float64)[rows]], axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = np.abs(approx - exact) / exact
+        mu_exact, mu_approx = exact[:, 1] / exact[:, 0], approx[:, 1] / approx[:, 0]
+        rel_mu = np.abs(mu_approx - mu_exact) / mu_exact
+    exact_rows = np.all(approx == exact, axis=1)
+    return {
+        "sample": int(rows.size),
+        "fraction_exact": float(exact_rows.mean()),
+        "r1_relative_error_mean": float(np.nanmean(rel[:, 0])),
+        "r1_relative_error_max": float(np.nanmax(rel[:, 0])),
+        "r2_relative_error_mean": float(np.nanmean(rel[:, 1])),
+        "r2_relative_error_max": float(np.nanmax(rel[:, 1])),
+        "mu_relative_error_mean": float(np.nanmean(rel_mu)),
+        "mu_relative_error_max": float(np.nanmax(rel_mu)),
+    }
+
+
+# --------------------------------------------------------------------------------------------
 # TwoNN
 # --------------------------------------------------------------------------------------------
 
@@ -416,6 +552,11 @@ class TwoNNResult:
         Fraction of the largest ratios mu = r2 / r1 left out of the fit.
     n_fit : int
         Ratios in the fit, ``int(n_points * (1 - discard_fraction))``.
+    neighbours : str
+        ``"exact"``, or ``"approximate"`` (HNSW candidates, distances measured exactly).
+    approximation : dict or None
+        For ``neighbours="approximate"``: the error of r1, r2 and mu against the exact neighbours
+        on a random sample of points (:func:`approximation_error`); None for exact neighbours.
     """
 
     dimension: float
@@ -423,6 +564,8 @@ class TwoNNResult:
     n_duplicates_dropped: int
     discard_fraction: float
     n_fit: int
+    neighbours: str = "exact"
+    approximation: dict | None = None
 
     def __float__(self) -> float:
         return float(self.dimension)
@@ -470,6 +613,8 @@ def twonn(
     *,
     block_size: int | None = None,
     precision: str = "float32",
+    neighbours: str = "exact",
+    error_sample: int = DEFAULT_ERROR_SAMPLE,
 ) -> TwoNNResult:
     """TwoNN intrinsic dimension (Facco et al. 2017), as scikit-dimension computes it.
 
@@ -501,6 +646,12 @@ def twonn(
         certifies each point's neighbours with a rigorous rounding-error bound and redoes the
         uncertified ones in float64, and is faster on wide embeddings (float64 is used anyway
         when squared norms would overflow float32).
+    neighbours : {"exact", "approximate"}, default "exact"
+        ``"approximate"`` takes each point's neighbour candidates from an HNSW graph (faiss, the
+        ``[ann]`` extra) for millions of points, measures their distances exactly, and reports in
+        ``approximation`` the error against exact neighbours on ``error_sample`` random points.
+    error_sample : int, default 1000
+        Points whose exact neighbours are computed to measure the approximate mode's error.
 
     Returns
     -------
@@ -535,7 +686,12 @@ def twonn(
             f"{n_input} row(s) ({n_input - n_distinct} exact duplicate(s) dropped). Embed more "
             "(distinct) texts."
         )
-    r1, r2 = _two_nearest_exact(arr, block_size, precision)
+    approximation = None
+    if _check_neighbours(neighbours) == "approximate":
+        r1, r2 = approximate_two_nearest(arr)
+        approximation = approximation_error(arr, r1, r2, sample=error_sample)
+    else:
+        r1, r2 = _two_nearest_exact(arr, block_size, precision)
     dimension, _, n_fit = _twonn_from_distances(r1, r2, fraction)
     return TwoNNResult(
         dimension=dimension,
@@ -543,6 +699,8 @@ def twonn(
         n_duplicates_dropped=n_input - n_distinct,
         discard_fraction=fraction,
         n_fit=n_fit,
+        neighbours=neighbours,
+        approximation=approximation,
     )
 
 
@@ -557,6 +715,8 @@ class TwoNN:
         Rows per tile of the distance matrix (memory / speed only).
     precision : {"float32", "float64"}, default "float32"
         Dtype of the screening products (see :func:`twonn`); the result is the same.
+    neighbours : {"exact", "approximate"}, default "exact"
+        Exact neighbours, or HNSW candidates with the error reported (see :func:`twonn`).
 
     Attributes
     ----------
@@ -583,10 +743,12 @@ class TwoNN:
         discard_fraction: float = DEFAULT_DISCARD_FRACTION,
         block_size: int | None = None,
         precision: str = "float32",
+        neighbours: str = "exact",
     ):
         self.discard_fraction = discard_fraction
         self.block_size = block_size
         self.precision = precision
+        self.neighbours = neighbours
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """Constructor parameters, as scikit-learn's ``clone`` expects."""
@@ -594,6 +756,7 @@ class TwoNN:
             "discard_fraction": self.discard_fraction,
             "block_size": self.block_size,
             "precision": self.precision,
+            "neighbours": self.neighbours,
         }
 
     def set_params(self, **params: Any) -> "TwoNN":
@@ -609,7 +772,8 @@ class TwoNN:
     def fit(self, X: Any, y: Any = None) -> "TwoNN":
         """Estimate the intrinsic dimension of ``X`` (points as rows); ``y`` is ignored."""
         result = twonn(
-            X, self.discard_fraction, block_size=self.block_size, precision=self.precision
+            X, self.discard_fraction, block_size=self.block_size, precision=self.precision,
+            neighbours=self.neighbours,
         )
         self.result_ = result
         self.dimension_ = result.dimension

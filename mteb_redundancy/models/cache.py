@@ -181,8 +181,20 @@ class EmbeddingCache:
         missing = [i for i in range(len(texts)) if not filled[i]]
         return found, missing
 
+    def cached_keys(self, key: CacheKey) -> set[str]:
+        """The text keys (:func:`text_key`) of ``key``'s namespace that readable manifests list, without
+        reading any vectors: what a distributed encoder (``mteb_redundancy.engines``) skips. A shard whose
+        bytes are damaged is only found out, and its texts encoded again, by :meth:`lookup`."""
+        folder = self._folder(key)
+        if not folder.is_dir():
+            return set()
+        return {k for _, manifest in self._shards(folder) for k in manifest["keys"]}
+
     def store(self, key: CacheKey, texts: Sequence[str], vectors: np.ndarray) -> None:
-        """Write one shard atomically. Non-finite vectors are refused, never cached."""
+        """Write one shard atomically. Non-finite vectors are refused, never cached.
+
+        Safe from several processes at once on one folder (each shard has a random name, every file
+        is renamed into place): the distributed encoder's workers store their batches with it."""
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or vectors.shape[0] != len(texts):
             raise ValueError(f"store() needs one vector per text: {len(texts)} texts, shape {vectors.shape}.")

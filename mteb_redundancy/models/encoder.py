@@ -142,6 +142,10 @@ class PromptedEncoder(AbsEncoder):
     def displacement_note(self, prompts=None) -> str:
         return self.style.displacement_note(prompts)
 
+    def cache_key(self, prompt: Prompt) -> CacheKey:
+        """The embedding cache's key for this model's full-dimension vectors under ``prompt``."""
+        return self._cache_key(prompt)
+
     def _cache_key(self, prompt: Prompt) -> CacheKey:
         # Every style spells the side out in the prompt text itself (a document prefix, no
         # instruction), and the backend encodes both sides alike; so the side the model sees is

@@ -63,6 +63,21 @@ class AbsTaskRedundancy(MeasurementTask):
     n_resamples: ClassVar[int] = 200
     resampling_seed: ClassVar[int] = 0
 
+    def source_prompts(self, encoder) -> list[tuple[Any, Any]]:
+        """Each prompt source of the task's prompt types with the encoder's prompt for it."""
+        return [
+            (source, NO_PROMPT if source.prompt_type == "none" else encoder.prompt_for(source.task_name, source.task_type, source.side))
+            for source in prompt_sources(self.prompt_types)
+        ]
+
+    def encoding_plan(self, encoder) -> list[tuple[Any, list[str]]]:
+        """What evaluating ``encoder`` on this task encodes at full dimension: each distinct prompt
+        (by cache key) with the texts, exactly as :meth:`measure` asks ``encoder.embed`` for them.
+        The distributed encoder (``mteb_redundancy.engines``) fills the cache from it."""
+        texts, _ = deduplicate_texts(self.check_texts(list(self.load_texts())))
+        prompts = {prompt.key: prompt for _, prompt in self.source_prompts(encoder)}
+        return [(prompt, texts) for prompt in prompts.values()]
+
     def measure(self, encoder, texts: list[str], *, batch_size: int | None, hf_subset: str) -> dict[str, Any]:
         texts, dropped = deduplicate_texts(texts)
         if len(texts) < 3:
@@ -76,8 +91,7 @@ class AbsTaskRedundancy(MeasurementTask):
         clouds: dict[str, np.ndarray] = {}  # the measured point cloud of each distinct prompt
         per_type: dict[str, list[tuple[str, str, Any, str]]] = {t: [] for t in self.prompt_types}
         by_dimension: dict[str, dict[str, list[dict]]] = {t: {} for t in self.prompt_types}
-        for source in tqdm(prompt_sources(self.prompt_types), desc=f"{self.metadata.name}: prompts", unit="prompt"):
-            prompt = NO_PROMPT if source.prompt_type == "none" else encoder.prompt_for(source.task_name, source.task_type, source.side)
+        for source, prompt in tqdm(self.source_prompts(encoder), desc=f"{self.metadata.name}: prompts", unit="prompt"):
             if prompt.key not in measured:
                 full = encoder.embed(texts, prompt, batch_size=batch_size)
                 X = Reducer(variant.reduction, variant.dim, normalize=encoder.normalizes).fit_transform(full) if reduced else full
