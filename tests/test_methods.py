@@ -99,7 +99,7 @@ def small_retrieval(mteb_module):
         def load_data(self, num_proc=None, **kwargs):
             super().load_data()
             split = self.dataset["default"]["test"]
-            corpus = split["corpus"].select(range(400))
+            corpus = split["corpus"].select(range(200))
             kept = set(corpus["id"])
             relevant = {q: docs for q, docs in split["relevant_docs"].items() if set(docs) <= kept}
             split.update(corpus=corpus, relevant_docs=relevant, queries=split["queries"].filter(lambda row: row["id"] in relevant))
@@ -113,7 +113,7 @@ def test_retrieval_pca_is_fitted_on_the_corpus_whatever_is_encoded_first(mteb_mo
     from mteb_redundancy.mteb_bridge.fitting import pca_fitting_set
 
     fitting = pca_fitting_set("WikiRetrievalSmall")
-    assert fitting.side == "document" and len(fitting.texts) == 400
+    assert fitting.side == "document" and len(fitting.texts) == 200
     encoder = load_variant(f"{MINILM} (prompt=prefix, dim=8, reduction=pca)")
     result = mteb_module.evaluate(encoder, small_retrieval(), cache=None, show_progress_bar=False, co2_tracker=False)
     assert not result.exceptions, result.exceptions
@@ -229,7 +229,7 @@ def test_headline_and_curve_average_the_same_distinct_instructions(mteb_module, 
     from mteb_redundancy.analyses.redundancy.task_type import AbsTaskRedundancy
 
     class Tiny(RedundancyWikiSmall):
-        n_texts = 80
+        n_texts = 40  # the first 40 of the session's Redundancy leads
         prompt_types = ("retrieval_query", "none")
 
     encoder = load_variant(f"{MINILM} (prompt=instruction)")
