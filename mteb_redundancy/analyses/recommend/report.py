@@ -34,7 +34,7 @@ def plot_recommend(result: RecommendResult, path: str | Path | None = None, *, t
     axes = fig.subplots(rows, columns, squeeze=False)
     for ax in axes.flat[n:]:
         ax.remove()
-    full = next((r for r in result.type_rows if r.reduction == "full"), None)
+    full = next((r for r in result.type_rows if r.reduction == "full" and r.quantization == "float32"), None)
     for ax, (task_type, type_rows) in zip(axes.flat, by_type.items()):
         reductions = sorted({r.reduction for r in type_rows if r.reduction != "full"})
         quantizations = [q for q in QUANTIZATION_STYLES if any(r.quantization == q for r in type_rows)]
@@ -65,7 +65,7 @@ def plot_recommend(result: RecommendResult, path: str | Path | None = None, *, t
         ax.axhline(result.keep, color="crimson", linewidth=0.8, linestyle="--", alpha=0.7)
         ax.set_xscale("log", base=2)
         ticks = sorted({r.bytes_per_vector for r in type_rows})
-        shown = [t for t in ticks if math.log2(t).is_integer()] or ticks
+        shown = sorted({t for t in ticks if math.log2(t).is_integer()} | {ticks[-1]})
         ax.xaxis.set_major_locator(FixedLocator(shown))
         ax.xaxis.set_minor_locator(NullLocator())
         ax.set_xticklabels([str(t) for t in shown], fontsize="small")
