@@ -2,8 +2,8 @@
 
 For each ``encode`` call MTEB makes, it picks the prompt from the task (MTEB passes
 ``prompt_type=None`` for classification and clustering, so the task type decides), serves the
-full-dimension vectors from the embedding cache or the backend, and reduces them to the variant's
-dimension.
+full-dimension vectors from the embedding cache or the backend, reduces them to the variant's
+dimension and quantizes them (``quantization=int8|binary``, ``models.quantization``).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from tqdm.auto import tqdm
 from mteb_redundancy.models.backends import create_backend
 from mteb_redundancy.models.cache import CacheKey, EmbeddingCache, cache_disabled
 from mteb_redundancy.models.names import VariantName
+from mteb_redundancy.models.quantization import Quantizer, check_applies
 from mteb_redundancy.models.reduction import Reducer, check_dimension
 from mteb_redundancy.models.spec import ModelSpec
 from mteb_redundancy.models.styles import Prompt, get_style
@@ -108,6 +109,8 @@ class PromptedEncoder(AbsEncoder):
         self.show_progress = show_progress
         self.texts_encoded = 0  # texts that reached the model rather than the cache
         self._reducers: dict[tuple[str, str], Reducer] = {}
+        self._quantizers: dict[tuple[str, str], Quantizer] = {}
+        self.quantization_fits: dict[tuple[str, str], dict[str, str]] = {}  # the int8 calibration set per (task, subset)
         self.pca_fits: dict[tuple[str, str], dict[str, str]] = {}  # the PCA fitting set per (task, subset)
         if variant.dim is not None and spec.embed_dim is not None:
             check_dimension(variant.dim, spec.embed_dim, spec.model_id)
@@ -270,10 +273,44 @@ class PromptedEncoder(AbsEncoder):
         self._reducers[slot] = Reducer("pca", d, normalize=self.normalizes).fit(vectors)
         self.pca_fits[slot] = {"task": task_metadata.name, "hf_subset": hf_subset, "fitting_set": fitting.description}
 
+    def check_task(self, task_metadata: TaskMetadata) -> None:
+        """Raise before any encoding when the variant's quantization does not apply to the task."""
+        check_applies(self.variant.quantization, task_metadata.type, task_metadata.name)
+
+    def fit_quantizer_for_task(self, task_metadata: TaskMetadata, hf_subset: str, task_prompt: str | None = None) -> None:
+        """Calibrate ``quantization=int8`` for a task: per-dimension min and max of the task's fitting
+        set (the texts ``reduction=pca`` fits on, ``mteb_bridge.fitting``), embedded under the task's
+        prompt and reduced as the variant reduces. Recorded in ``quantization_fits``."""
+        from mteb_redundancy.mteb_bridge.fitting import pca_fitting_set
+
+        slot = (task_metadata.name, hf_subset)
+        if self.variant.quantization != "int8" or slot in self._quantizers:
+            return
+        try:
+            fitting = pca_fitting_set(task_metadata.name, hf_subset)
+        except KeyError:  # a task object MTEB's registry does not know: calibrate on its first texts
+            logger.info("quantization=int8: %s is not a registered task; calibrating on the first texts it sends.", task_metadata.name)
+            return
+        prompt = self.prompt_for(task_metadata.name, task_metadata.type, fitting.side, task_prompt)
+        reduced = self._reduce_only(self.embed(fitting.texts, prompt), task_metadata.name, hf_subset)
+        self._quantizers[slot] = Quantizer("int8").fit(reduced)
+        self.quantization_fits[slot] = {"task": task_metadata.name, "hf_subset": hf_subset, "calibration_set": fitting.description}
+
     def reduce(self, vectors: np.ndarray, task_name: str = "", hf_subset: str = "default") -> np.ndarray:
-        """Reduce full vectors to the variant's dimension. A PCA basis fitted for the task
-        (:meth:`fit_pca_for_task`) is used for all of its splits; without one, the basis is fitted on
+        """Reduce full vectors to the variant's dimension, then quantize them (as float32 codes).
+        A PCA basis fitted for the task (:meth:`fit_pca_for_task`) is used for all of its splits, and
+        so is an int8 calibration (:meth:`fit_quantizer_for_task`); without them, both are fitted on
         the first vectors sent (a displacement analysis sends all its conditions at once)."""
+        reduced = self._reduce_only(vectors, task_name, hf_subset)
+        if self.variant.quantization is None:
+            return reduced
+        slot = (task_name, hf_subset)
+        quantizer = self._quantizers.get(slot)
+        if quantizer is None:
+            quantizer = self._quantizers[slot] = Quantizer(self.variant.quantization).fit(reduced)
+        return quantizer.transform(reduced)
+
+    def _reduce_only(self, vectors: np.ndarray, task_name: str = "", hf_subset: str = "default") -> np.ndarray:
         if self.variant.dim is None:
             return vectors
         check_dimension(self.variant.dim, vectors.shape[1], self.spec.model_id)
@@ -302,7 +339,10 @@ class PromptedEncoder(AbsEncoder):
         side = getattr(prompt_type, "value", prompt_type)
         task_prompt = task_metadata.prompt.get(side) if isinstance(task_metadata.prompt, dict) else task_metadata.prompt
         prompt = self.prompt_for(task_metadata.name, task_metadata.type, side, task_prompt)
+        self.check_task(task_metadata)
         if self.variant.dim is not None and self.variant.reduction == "pca":
             self.fit_pca_for_task(task_metadata, hf_subset, task_prompt)
+        if self.variant.quantization == "int8":
+            self.fit_quantizer_for_task(task_metadata, hf_subset, task_prompt)
         full = self.embed(texts, prompt, batch_size=kwargs.get("batch_size"))
         return self.reduce(full, task_metadata.name, hf_subset)

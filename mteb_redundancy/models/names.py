@@ -1,9 +1,12 @@
 """Variant names: ``<base model id> (prompt=<style>, dim=<d>, reduction=<r>)``.
 
-The MTEB CLI passes no model kwargs, so every (model, prompt style, reduction, d) the CLI must reach
-is its own model name. ``dim`` is left out at full dimension; ``reduction`` when it is ``first`` (and
-always at full dimension, where every reduction keeps the whole vector). ``precision`` is left out
-unless a name asks for one (the default is the hardware's, ``models.precision``).
+The MTEB CLI passes no model kwargs, so every (model, prompt style, reduction, d, quantization) the
+CLI must reach is its own model name. ``dim`` is left out at full dimension; ``reduction`` when it is
+``first`` (and always at full dimension, where every reduction keeps the whole vector);
+``quantization`` when it is ``float32`` (``int8`` and ``binary``: ``models.quantization``; the key is
+not ``precision``, which is the model's compute dtype, nor MTEB's ``output_dtypes``, whose int8
+calibration and binary scoring differ). ``precision`` is left out unless a name asks for one (the
+default is the hardware's, ``models.precision``).
 
 A variant is an MTEB *experiment* of its base model: its ``ModelMeta`` is the base model's, with the
 options as ``experiment_kwargs`` (:meth:`VariantName.experiment_kwargs`), and MTEB shows it as
@@ -20,14 +23,18 @@ from dataclasses import dataclass
 from typing import Any
 
 _VARIANT = re.compile(r"^(?P<base>[^()]+?)\s*\((?P<options>[^()]*)\)$")
-OPTION_KEYS = ("prompt", "dim", "reduction", "precision")
+OPTION_KEYS = ("prompt", "dim", "reduction", "quantization", "precision")
 # Other spellings of an option's key: MTEB names a Matryoshka dimension ``embed_dim``.
-KEY_ALIASES = {"embed_dim": "dim", "dimension": "dim", "prompt_style": "prompt"}
+KEY_ALIASES = {"embed_dim": "dim", "dimension": "dim", "prompt_style": "prompt", "quantisation": "quantization"}
 DEFAULT_REDUCTION = "first"
 # The precision every result is assumed to have when its name does not say (and that is left out of
 # experiment kwargs); ``auto`` means "the hardware's", resolved when the model loads.
 DEFAULT_PRECISION = "float32"
-EXPECTED_FORM = "expected '<model id> (prompt=<style>[, dim=<d>][, reduction=<first|random|pca>][, precision=<p>])'"
+DEFAULT_QUANTIZATION = "float32"
+EXPECTED_FORM = (
+    "expected '<model id> (prompt=<style>[, dim=<d>][, reduction=<first|random|pca>]"
+    "[, quantization=<float32|int8|binary>][, precision=<p>])'"
+)
 
 
 @dataclass(frozen=True)
@@ -37,8 +44,11 @@ class VariantName:
     dim: int | None = None
     reduction: str = DEFAULT_REDUCTION
     precision: str | None = None  # None: the hardware's (``auto``)
+    quantization: str | None = None  # None: float32 (no quantization)
 
     def __post_init__(self) -> None:
+        if self.quantization == DEFAULT_QUANTIZATION:
+            object.__setattr__(self, "quantization", None)
         if self.dim is None and self.reduction != DEFAULT_REDUCTION:
             # At full dimension every reduction keeps the whole vector: one variant.
             object.__setattr__(self, "reduction", DEFAULT_REDUCTION)
@@ -49,6 +59,8 @@ class VariantName:
             options.append(f"dim={self.dim}")
             if self.reduction != DEFAULT_REDUCTION:
                 options.append(f"reduction={self.reduction}")
+        if self.quantization is not None:
+            options.append(f"quantization={self.quantization}")
         if self.precision is not None:
             options.append(f"precision={self.precision}")
         return f"{self.base} ({', '.join(options)})"
@@ -62,6 +74,8 @@ class VariantName:
             kwargs["dim"] = self.dim
             if self.reduction != DEFAULT_REDUCTION:
                 kwargs["reduction"] = self.reduction
+        if self.quantization is not None:
+            kwargs["quantization"] = self.quantization
         precision = precision or self.precision
         if precision is not None and precision != DEFAULT_PRECISION:
             kwargs["precision"] = precision
@@ -124,12 +138,14 @@ def _from_options(name: str, base: str, options: Mapping[str, str]) -> VariantNa
     precision = options.get("precision")
     if precision is not None and precision.lower() == "auto":
         precision = None
+    quantization = options.get("quantization")
     return VariantName(
         base=base,
         prompt=options["prompt"],
         dim=dim,
         reduction=options.get("reduction", DEFAULT_REDUCTION).lower(),
         precision=precision.lower() if precision else None,
+        quantization=quantization.lower() if quantization else None,
     )
 
 

@@ -25,12 +25,13 @@ from mteb_redundancy.models.names import (
     parse_variant_name,
     split_variant_name,
 )
+from mteb_redundancy.models.quantization import QUANTIZATIONS
 from mteb_redundancy.models.reduction import REDUCTIONS, check_dimension
 from mteb_redundancy.plugins import Registry, get_registry
 
 # Options a loader call may carry besides the variant's own (MTEB passes ``device``; ``embed_dim`` is
 # MTEB's check of the dimension, already made against ``ModelMeta.embed_dim``).
-_LOADER_OPTIONS = ("variant", "prompt", "dim", "reduction", "precision", "cache", "show_progress", "embed_dim")
+_LOADER_OPTIONS = ("variant", "prompt", "dim", "reduction", "quantization", "precision", "cache", "show_progress", "embed_dim")
 
 
 class UnknownModelError(KeyError):
@@ -215,6 +216,10 @@ def resolve_variant(name: str, model_registry, registry: Registry | None = None)
         )
     if variant.reduction not in REDUCTIONS:
         raise UnknownModelError(f"Unknown reduction {variant.reduction!r} in {name!r}; choose from {', '.join(REDUCTIONS)}.")
+    if variant.quantization is not None and variant.quantization not in QUANTIZATIONS:
+        raise UnknownModelError(
+            f"Unknown quantization {variant.quantization!r} in {name!r}; choose from {', '.join(QUANTIZATIONS)}."
+        )
     if variant.precision is not None:
         from mteb_redundancy.models.precision import PRECISIONS
 
@@ -227,7 +232,9 @@ def resolve_variant(name: str, model_registry, registry: Registry | None = None)
         check_dimension(dim, full_dim, spec.model_id)
         if dim == full_dim:
             dim = None  # an explicit full dimension is the full-dimension variant
-    canonical = VariantName(spec.model_id, style, dim, variant.reduction if dim is not None else "first", variant.precision)
+    canonical = VariantName(
+        spec.model_id, style, dim, variant.reduction if dim is not None else "first", variant.precision, variant.quantization
+    )
     key = str(canonical)
     known = model_registry.get(key)
     if known is not None and known.loader is load_variant:
@@ -251,8 +258,12 @@ def _normalized_for_matching(name: str) -> str:
     if parts is None:
         return name
     base, options = parts
-    order = {key: i for i, key in enumerate(("prompt", "dim", "reduction", "precision"))}
-    shown = [f"{k}={v}" for k, v in sorted(options.items(), key=lambda kv: order.get(kv[0], 99)) if not (k == "reduction" and v == "first")]
+    order = {key: i for i, key in enumerate(("prompt", "dim", "reduction", "quantization", "precision"))}
+    shown = [
+        f"{k}={v}"
+        for k, v in sorted(options.items(), key=lambda kv: order.get(kv[0], 99))
+        if not (k == "reduction" and v == "first") and not (k == "quantization" and v == "float32")
+    ]
     return f"{base} ({', '.join(shown)})"
 
 
@@ -287,6 +298,7 @@ def _variant_of_call(model_name: str, kwargs: dict[str, Any]) -> VariantName:
             int(dim) if dim is not None else None,
             str(kwargs.get("reduction") or "first"),
             kwargs.get("precision") or None,
+            kwargs.get("quantization") or None,
         )
     if kwargs.get("variant"):
         return parse_variant_name(str(kwargs["variant"]))

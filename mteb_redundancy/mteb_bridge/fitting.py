@@ -49,10 +49,17 @@ def pca_fitting_set(task_name: str, hf_subset: str = "default") -> FittingSet:
     """The fitting set of ``task_name`` (distinct texts, first-seen order); raises ``ValueError`` for a
     task type it does not know."""
     import mteb
+
+    return fitting_set_of_task(mteb.get_task(task_name), hf_subset)
+
+
+def fitting_set_of_task(task, hf_subset: str = "default") -> FittingSet:
+    """:func:`pca_fitting_set` of a task object (e.g. one cut down to fewer texts, or one MTEB's
+    registry does not know); loads its data if needed."""
     from mteb.abstasks.retrieval import AbsTaskRetrieval
     from mteb.types import PromptType
 
-    task = mteb.get_task(task_name)
+    task_name = task.metadata.name
     if not task.data_loaded:
         task.load_data()
     task_type = task.metadata.type

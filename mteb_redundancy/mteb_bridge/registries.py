@@ -153,7 +153,7 @@ def wrap_lookups(before_lookup: Callable[[], None], resolver: Resolver) -> None:
         def get_model(model_name, revision=None, device=None, *, embed_dim=None, **kwargs):
             before_lookup()
             if "prompt" in kwargs and isinstance(model_name, str):  # get_model(base, prompt=..., dim=...)
-                options = ("prompt", "dim", "reduction", "precision")
+                options = ("prompt", "dim", "reduction", "quantization", "precision")
                 experiment = {k: kwargs[k] for k in options if kwargs.get(k) is not None}
                 if embed_dim is not None and "dim" not in experiment:
                     experiment["dim"] = embed_dim

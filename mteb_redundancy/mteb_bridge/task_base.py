@@ -81,6 +81,9 @@ class MeasurementTask(AbsTask):
             )
         else:
             raise TypeError(f"{self.metadata.name} needs an encoder (a model with encode()); got {type(model).__name__}.")
+        check_task = getattr(encoder, "check_task", None)
+        if callable(check_task):  # e.g. a quantized variant, which these measurements refuse before encoding
+            check_task(self.metadata)
         texts = list(data_split[self.input_column])
         return self.measure(encoder, texts, batch_size=encode_kwargs.get("batch_size"), hf_subset=hf_subset)
 

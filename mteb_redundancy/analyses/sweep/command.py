@@ -40,6 +40,8 @@ def add_parser(commands) -> None:
                         help="comma-separated dimensions; 'full' is the model's own (default: %(default)s)")
     parser.add_argument("--reduction", dest="reductions", action="append", metavar="METHOD",
                         help="first, random or pca (repeatable or comma-separated; default: first)")
+    parser.add_argument("--quantization", dest="quantizations", action="append", metavar="Q",
+                        help="float32, int8 or binary (repeatable or comma-separated; default: float32)")
     parser.add_argument("-t", "--tasks", nargs="+", required=True, metavar="TASK",
                         help="MTEB task names (the project's offline tasks or MTEB's own)")
     parser.add_argument("--output-folder", default="results",
@@ -65,6 +67,7 @@ def run(args: argparse.Namespace, rest: list[str]) -> int:
             prompts=_split(args.prompts) or ["none"],
             dims=_split([args.dims]),
             reductions=_split(args.reductions) or ["first"],
+            quantizations=_split(args.quantizations) or ["float32"],
             tasks=_split(args.tasks),
             output_folder=args.output_folder,
             device=args.device,

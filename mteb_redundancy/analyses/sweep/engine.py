@@ -5,8 +5,8 @@ For each (model, prompt style) one ``PromptedEncoder`` at full dimension does th
 (reduction, d) variant is then evaluated by MTEB itself (``mteb.evaluate``, MTEB's own evaluators and
 result files) through a ``SweepEncoder``: a view of that encoder with the variant's name, ``ModelMeta``
 and reducer, which takes its full vectors from an in-memory memo of the task's encodings. So the
-model sees each text of a task once for the whole sweep, and the only per-d work is reduction and
-scoring. Results are written where ``mteb run -m "<variant>"`` writes them: each variant is an
+model sees each text of a task once for the whole sweep, and the only per-d work is reduction,
+quantization (float32, int8, binary: ``models.quantization``) and scoring. Results are written where ``mteb run -m "<variant>"`` writes them: each variant is an
 MTEB experiment of its base model (``<output>/results/<base>/<revision>/experiments/<experiment>/``),
 and a sweep that stopped half-way continues from the result files it finds (in that layout, or in
 the legacy one of a folder per variant name).
@@ -32,6 +32,7 @@ from tqdm.auto import tqdm
 from mteb_redundancy._io import atomic_write_text, markdown_table
 from mteb_redundancy.models.encoder import PromptedEncoder
 from mteb_redundancy.models.names import VariantName, looks_like_variant
+from mteb_redundancy.models.quantization import QUANTIZATIONS, QuantizationError, bytes_per_vector, check_applies
 from mteb_redundancy.models.reduction import REDUCTIONS, check_dimension
 from mteb_redundancy.models.styles import PROMPT_STYLES, Prompt
 from mteb_redundancy.models.variants import VariantEncoder, experiment_meta, get_encoder
@@ -129,10 +130,12 @@ class SweepPoint:
     reduction: str
     dim: int | None  # None: full dimension
     full_dim: int
+    quantization: str = "float32"
 
     @property
     def variant(self) -> VariantName:
-        return VariantName(self.model, self.prompt, self.dim, self.reduction if self.dim is not None else "first")
+        reduction = self.reduction if self.dim is not None else "first"
+        return VariantName(self.model, self.prompt, self.dim, reduction, None, self.quantization)
 
     @property
     def plotted_dim(self) -> int:
@@ -154,6 +157,18 @@ class SweepRow:
     variant: str
     status: str  # "computed" in this run, or "existing" (read back from a result file)
     result_file: str
+    quantization: str = "float32"
+    bytes_per_vector: int | None = None  # None: computed from dim and quantization
+
+    def __post_init__(self) -> None:
+        if self.bytes_per_vector is None:
+            self.bytes_per_vector = bytes_per_vector(self.dim, self.quantization)
+
+    @property
+    def line(self) -> str:
+        """The curve a row belongs to besides its model and prompt: its reduction, and its quantization
+        where that is not float32 (``first``, ``pca+int8``)."""
+        return self.reduction if self.quantization == "float32" else f"{self.reduction}+{self.quantization}"
 
 
 @dataclass
@@ -181,30 +196,34 @@ class SweepResult:
     encodings: list[EncodingCount] = field(default_factory=list)
     output_folder: Path | None = None
 
-    def score(self, task: str, model: str, prompt: str = "none", reduction: str = "first", dim: int | None = None) -> float:
+    def score(
+        self, task: str, model: str, prompt: str = "none", reduction: str = "first", dim: int | None = None,
+        quantization: str = "float32",
+    ) -> float:
         """The score of one variant on one task; ``dim=None`` is the full dimension."""
         for row in self.rows:
-            if (row.task, row.model, row.prompt) != (task, model, prompt):
+            if (row.task, row.model, row.prompt, row.quantization) != (task, model, prompt, quantization):
                 continue
             if (dim is None and row.is_full) or (dim is not None and row.dim == dim and (row.is_full or row.reduction == reduction)):
                 return row.score
-        raise KeyError(f"No score for {task} / {model} / prompt={prompt} / {reduction} / d={dim or FULL}.")
+        raise KeyError(f"No score for {task} / {model} / prompt={prompt} / {reduction} / d={dim or FULL} / {quantization}.")
 
     @property
     def texts_encoded(self) -> int:
         return sum(count.texts_encoded for count in self.encodings)
 
     def curves(self) -> dict[str, dict[tuple[str, str, str], list[tuple[int, float]]]]:
-        """Mean score per task type against d: ``{task_type: {(model, prompt, reduction): [(d, mean), ...]}}``.
+        """Mean score per task type against d: ``{task_type: {(model, prompt, line): [(d, mean), ...]}}``,
+        ``line`` being the reduction (with ``+int8`` or ``+binary`` when quantized: ``SweepRow.line``).
         The full-dimension score belongs to every reduction's curve; a d enters a curve only when each
         of the curve's tasks of that type has a score there, so that every point averages the same tasks."""
         curves: dict[str, dict[tuple[str, str, str], list[tuple[int, float]]]] = {}
         for task_type in sorted({row.task_type for row in self.rows}):
             per_line: dict[tuple[str, str, str], list[tuple[int, float]]] = {}
-            for line in sorted({(r.model, r.prompt, r.reduction) for r in self.rows if r.task_type == task_type}):
+            for line in sorted({(r.model, r.prompt, r.line) for r in self.rows if r.task_type == task_type}):
                 by_dim: dict[int, dict[str, float]] = {}
                 for row in self.rows:
-                    if row.task_type == task_type and (row.model, row.prompt, row.reduction) == line:
+                    if row.task_type == task_type and (row.model, row.prompt, row.line) == line:
                         by_dim.setdefault(row.dim, {})[row.task] = row.score
                 tasks = set().union(*by_dim.values())
                 points = [
@@ -330,6 +349,7 @@ def plan_points(
     reductions: Sequence[str],
     *,
     dimension_of: Callable[[str, str], int] | None = None,
+    quantizations: Sequence[str] = ("float32",),
 ) -> list[SweepPoint]:
     """Every (model, prompt, reduction, d) to evaluate, checked against the registered models.
     A d equal to the model's dimension is its full dimension; a larger d is an error.
@@ -338,6 +358,7 @@ def plan_points(
     registry = get_registry()
     prompts = _check_choices("prompt style", prompts, PROMPT_STYLES)
     reductions = _check_choices("reduction", reductions, REDUCTIONS)
+    quantizations = _check_choices("quantization", [str(q).lower() for q in quantizations], QUANTIZATIONS)
     wanted = parse_dims(dims)
     if not models:
         raise SweepError("Give at least one model (-m).")
@@ -373,9 +394,10 @@ def plan_points(
         reduced = [d for d in wanted if d is not None and d != full_dim]
         has_full = None in wanted or full_dim in wanted
         for prompt in prompts:
-            if has_full:
-                points.append(SweepPoint(model, prompt, reductions[0], None, full_dim))
-            points += [SweepPoint(model, prompt, r, d, full_dim) for r in reductions for d in reduced]
+            for q in quantizations:
+                if has_full:
+                    points.append(SweepPoint(model, prompt, reductions[0], None, full_dim, q))
+                points += [SweepPoint(model, prompt, r, d, full_dim, q) for r in reductions for d in reduced]
     return points
 
 
@@ -398,6 +420,7 @@ def _row(point: SweepPoint, task: AbsTask, task_result, status: str, path: Path,
         variant=str(point.variant),
         status=status,
         result_file=str(path),
+        quantization=point.quantization,
     )
 
 
@@ -414,6 +437,7 @@ def run_sweep(
     batch_size: int = DEFAULT_BATCH_SIZE,
     show_progress: bool = True,
     precision: str | None = None,
+    quantizations: str | Sequence[str] = ("float32",),
 ) -> SweepResult:
     """Evaluate every (model, prompt, reduction, d) variant on every task from one full-dimension
     encoding per (model, prompt, task).
@@ -429,6 +453,9 @@ def run_sweep(
         error, raised before anything is encoded.
     reductions:
         ``first``, ``random`` (fixed seed) and/or ``pca``.
+    quantizations:
+        ``float32``, ``int8`` and/or ``binary`` (``models.quantization``), each with every reduction
+        and d; a quantization that does not apply to a task's type is an error before encoding.
     tasks:
         MTEB task names or task objects (e.g. MTEB's mock tasks).
     output_folder:
@@ -444,7 +471,14 @@ def run_sweep(
     models = [models] if isinstance(models, str) else list(models)
     prompts = [prompts] if isinstance(prompts, str) else list(prompts)
     reductions = [reductions] if isinstance(reductions, str) else list(reductions)
+    quantizations = [quantizations] if isinstance(quantizations, str) else list(quantizations)
     tasks = _resolve_tasks(tasks)
+    for quantization in quantizations:
+        for task in tasks:
+            try:
+                check_applies(quantization, task.metadata.type, task.metadata.name)
+            except QuantizationError as error:
+                raise SweepError(str(error)) from None
     encoders: dict[tuple[str, str], PromptedEncoder] = {}
 
     def full_encoder(model: str, prompt: str) -> PromptedEncoder:
@@ -460,7 +494,8 @@ def run_sweep(
         return encoders[key]
 
     points = plan_points(
-        models, prompts, dims, reductions, dimension_of=lambda m, p: full_encoder(m, p).backend.embed_dim
+        models, prompts, dims, reductions, dimension_of=lambda m, p: full_encoder(m, p).backend.embed_dim,
+        quantizations=quantizations,
     )
     # Each variant's ModelMeta as its results will have it: an experiment of the base model, in the
     # precision its encoder runs in (the encoders are built now; no weights are loaded).
@@ -521,7 +556,9 @@ def run_sweep(
                         task_result, status = outcome.task_results[0], "computed"
                     if point.dim is None:
                         # The full-dimension score starts every reduction's curve.
-                        reductions_here = sorted({p.reduction for p in group if p.dim is not None}) or [point.reduction]
+                        reductions_here = sorted(
+                            {p.reduction for p in group if p.dim is not None and p.quantization == point.quantization}
+                        ) or [point.reduction]
                         rows += [_row(point, task, task_result, status, path, r) for r in reductions_here]
                     else:
                         rows.append(_row(point, task, task_result, status, path))
