@@ -82,3 +82,17 @@ def save_figure(fig, path: str | os.PathLike, *, dpi: int = 150, **kwargs: Any) 
     buffer = io.BytesIO()
     fig.savefig(buffer, dpi=dpi, format=path.suffix.lstrip(".").lower(), **kwargs)
     return atomic_write_bytes(path, buffer.getvalue())
+
+
+def shared_legend(fig, *, columns: int | None = None, **kwargs: Any) -> int:
+    """One legend under all of ``fig``'s axes, each label once (the panels share their lines' styles).
+    ``columns`` defaults to one per label, at most six. Returns the number of labels."""
+    handles, labels = [], []
+    for ax in fig.axes:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            if label not in labels:
+                handles.append(handle)
+                labels.append(label)
+    fig.legend(handles, labels, loc="lower center", ncol=columns or max(1, min(6, len(labels))),
+               frameon=False, fontsize="small", **kwargs)
+    return len(labels)

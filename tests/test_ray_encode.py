@@ -18,7 +18,7 @@ import pytest
 ray = pytest.importorskip("ray")
 
 VARIANT = "sentence-transformers/all-MiniLM-L6-v2 (prompt=prefix)"
-N_TEXTS = 200
+N_TEXTS = 100
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from mteb_redundancy.analyses.sweep.command import _split
+from mteb_redundancy.analyses.options import add_run_options, split_list
 
 
 def _keep(value: str) -> float:
@@ -50,15 +50,7 @@ def add_parser(commands) -> None:
                         help="float32, int8, binary (repeatable or comma-separated; default: all three)")
     parser.add_argument("--predictor", choices=("twonn", "isoscore"), default="twonn",
                         help="the label-free measure whose curve against d is compared (default: %(default)s)")
-    parser.add_argument("--output-folder", default="results",
-                        help="where MTEB result files go, as with `mteb run` (default: %(default)s)")
-    parser.add_argument("--plot", default=None,
-                        help="figure path (.png/.svg or a stem); default: <output-folder>/recommend.png")
-    parser.add_argument("--device", default=None, help="torch device (default: automatic)")
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--precision", choices=("float32", "bfloat16", "auto"), default=None,
-                        help="encoding precision (default: $MTEB_REDUNDANCY_PRECISION, else auto)")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    add_run_options(parser, figure="recommend")
     parser.set_defaults(handler=run)
 
 
@@ -72,11 +64,11 @@ def run(args: argparse.Namespace, rest: list[str]) -> int:
         result = run_recommend(
             args.model,
             args.prompt,
-            _split(args.tasks),
+            split_list(args.tasks),
             args.keep,
-            dims=_split([args.dims]),
-            reductions=_split(args.reductions) or list(REDUCTIONS),
-            quantizations=_split(args.quantizations) or ["float32", "int8", "binary"],
+            dims=split_list([args.dims]),
+            reductions=split_list(args.reductions) or list(REDUCTIONS),
+            quantizations=split_list(args.quantizations) or ["float32", "int8", "binary"],
             output_folder=args.output_folder,
             predictor=args.predictor,
             device=args.device,

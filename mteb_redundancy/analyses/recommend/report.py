@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from mteb_redundancy._io import atomic_write_text, new_figure, save_figure
+from mteb_redundancy._io import atomic_write_text, new_figure, save_figure, shared_legend
 from mteb_redundancy.analyses.recommend.engine import RecommendResult
 from mteb_redundancy.analyses.sweep.plots import figure_paths, table_paths
 
@@ -75,13 +75,7 @@ def plot_recommend(result: RecommendResult, path: str | Path | None = None, *, t
         ax.set_ylim(max(low, 0.0) - 0.02, 1.02 + max(0, max(r.relative_score for r in type_rows) - 1))
         ax.set_title(f"{task_type} ({type_rows[0].metric})")
         ax.grid(True, alpha=0.3)
-    handles, labels = [], []
-    for ax in fig.axes:
-        for handle, label in zip(*ax.get_legend_handles_labels()):
-            if label not in labels:
-                handles.append(handle)
-                labels.append(label)
-    fig.legend(handles, labels, loc="lower center", ncol=min(6, len(labels)), frameon=False, fontsize="small")
+    shared_legend(fig)
     full_bytes = full.bytes_per_vector if full else 4 * result.full_dim
     fig.suptitle(title or f"{result.model} (prompt={result.prompt}): score against bytes per vector; full = {full_bytes} B")
     fig.tight_layout(rect=(0, 1.1 / (4.4 * rows + 1.3), 1, 1))

@@ -13,9 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-
-def _split(values):
-    return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
+from mteb_redundancy.analyses.options import PRECISIONS, split_list
 
 
 def add_parser(commands) -> None:
@@ -37,7 +35,7 @@ def add_parser(commands) -> None:
     parser.add_argument("--reduction", dest="reductions", action="append", help="first, random, pca (default: first and random)")
     parser.add_argument("--redundancy-task", default=DEFAULT_REDUNDANCY_TASK, help="default: %(default)s; 'none' to skip")
     parser.add_argument("--displacement-task", default=DEFAULT_DISPLACEMENT_TASK, help="default: %(default)s; 'none' to skip")
-    parser.add_argument("--precision", choices=("float32", "bfloat16", "auto"), default=None)
+    parser.add_argument("--precision", choices=PRECISIONS, default=None)
     parser.add_argument("--device", default=None)
     parser.add_argument("--no-progress", action="store_true")
     parser.set_defaults(handler=run)
@@ -62,9 +60,9 @@ def run(args: argparse.Namespace, rest: list[str]) -> int:
             args.model,
             args.prompt,
             Path(args.out),
-            tasks=_split(args.tasks),
-            dims=_split([args.dims]) if args.dims else DEFAULT_DIMS,
-            reductions=_split(args.reductions) or list(DEFAULT_REDUCTIONS),
+            tasks=split_list(args.tasks),
+            dims=split_list([args.dims]) if args.dims else DEFAULT_DIMS,
+            reductions=split_list(args.reductions) or list(DEFAULT_REDUCTIONS),
             redundancy_task=optional(args.redundancy_task),
             displacement_task=optional(args.displacement_task),
             device=args.device,

@@ -18,10 +18,7 @@ import argparse
 import sys
 from pathlib import Path
 
-
-def _split(values: list[str] | None) -> list[str]:
-    """Repeatable options that also take comma lists: ``--prompt none,prefix --prompt instruction``."""
-    return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
+from mteb_redundancy.analyses.options import add_run_options, split_list
 
 
 def add_parser(commands) -> None:
@@ -44,15 +41,7 @@ def add_parser(commands) -> None:
                         help="float32, int8 or binary (repeatable or comma-separated; default: float32)")
     parser.add_argument("-t", "--tasks", nargs="+", required=True, metavar="TASK",
                         help="MTEB task names (the project's offline tasks or MTEB's own)")
-    parser.add_argument("--output-folder", default="results",
-                        help="where MTEB result files go, as with `mteb run` (default: %(default)s)")
-    parser.add_argument("--plot", default=None,
-                        help="figure path (.png/.svg or a stem); default: <output-folder>/sweep.png")
-    parser.add_argument("--device", default=None, help="torch device (default: automatic)")
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--precision", choices=("float32", "bfloat16", "auto"), default=None,
-                        help="encoding precision (default: $MTEB_REDUNDANCY_PRECISION, else auto)")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    add_run_options(parser, figure="sweep")
     parser.set_defaults(handler=run)
 
 
@@ -64,11 +53,11 @@ def run(args: argparse.Namespace, rest: list[str]) -> int:
     try:
         result = run_sweep(
             models=args.models,
-            prompts=_split(args.prompts) or ["none"],
-            dims=_split([args.dims]),
-            reductions=_split(args.reductions) or ["first"],
-            quantizations=_split(args.quantizations) or ["float32"],
-            tasks=_split(args.tasks),
+            prompts=split_list(args.prompts) or ["none"],
+            dims=split_list([args.dims]),
+            reductions=split_list(args.reductions) or ["first"],
+            quantizations=split_list(args.quantizations) or ["float32"],
+            tasks=split_list(args.tasks),
             output_folder=args.output_folder,
             device=args.device,
             batch_size=args.batch_size,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from mteb_redundancy._io import atomic_write_text, new_figure, save_figure
+from mteb_redundancy._io import atomic_write_text, new_figure, save_figure, shared_legend
 from mteb_redundancy.analyses.sweep.engine import SweepResult
 
 # Line style and marker say the reduction; colour says the model and prompt (or, when the sweep has
@@ -88,13 +88,7 @@ def plot_sweep(result: SweepResult, path: str | Path | None = None, *, title: st
         tasks = len(n_tasks[task_type])
         ax.set_title(f"{task_type}: {', '.join(sorted(metrics[task_type]))}, {tasks} task{'s' if tasks > 1 else ''}")
         ax.grid(True, which="major", alpha=0.3)
-    handles, labels = [], []
-    for ax in fig.axes:
-        for handle, label in zip(*ax.get_legend_handles_labels()):
-            if label not in labels:
-                handles.append(handle)
-                labels.append(label)
-    fig.legend(handles, labels, loc="lower center", ncol=legend_columns, frameon=False, fontsize="small")
+    shared_legend(fig, columns=legend_columns)
     if title:
         fig.suptitle(title)
     fig.tight_layout(rect=(0, legend_height / height, 1, 1))
