@@ -111,7 +111,7 @@ def test_duplicate_texts_are_dropped_and_counted(load_variant, mteb_module, wiki
     assert np.isfinite(scores["twonn_none"])
 
 
-def test_prompt_types_follow_seed_000s_task_list():
+def test_prompt_types_follow_the_papers_task_list():
     sources = prompt_sources()
     assert {s.task_name for s in sources if s.prompt_type == "clustering"} == {
         "ArxivClusteringS2S", "RedditClustering", "StackExchangeClustering"}
