@@ -112,6 +112,8 @@ class PromptedEncoder(AbsEncoder):
         self._quantizers: dict[tuple[str, str], Quantizer] = {}
         self.quantization_fits: dict[tuple[str, str], dict[str, str]] = {}  # the int8 calibration set per (task, subset)
         self.pca_fits: dict[tuple[str, str], dict[str, str]] = {}  # the PCA fitting set per (task, subset)
+        # One fitting set per (task, subset), loaded and embedded once for both the PCA and the int8 calibration.
+        self._fitting: dict[tuple[str, str], tuple[Any, np.ndarray | None]] = {}
         if variant.dim is not None and spec.embed_dim is not None:
             check_dimension(variant.dim, spec.embed_dim, spec.model_id)
 
@@ -252,14 +254,11 @@ class PromptedEncoder(AbsEncoder):
         (``mteb_bridge.fitting.pca_fitting_set``: the corpus for retrieval, every evaluation text
         otherwise), embedded under the task's prompt, before MTEB encodes anything of the task.
         The set is recorded in ``pca_fits``."""
-        from mteb_redundancy.mteb_bridge.fitting import pca_fitting_set
-
         slot = (task_metadata.name, hf_subset)
         if slot in self._reducers:
             return
-        try:
-            fitting = pca_fitting_set(task_metadata.name, hf_subset)
-        except KeyError:  # a task object MTEB's registry does not know: fit on its first texts
+        fitting = self._fitting_set(task_metadata.name, hf_subset)
+        if fitting is None:  # a task object MTEB's registry does not know: fit on its first texts
             logger.warning("reduction=pca: %s is not a registered task; fitting on the first texts it sends.", task_metadata.name)
             return
         d = self.variant.dim
@@ -268,10 +267,32 @@ class PromptedEncoder(AbsEncoder):
                 f"reduction=pca to d={d} needs more than {d} distinct texts to fit on; the fitting set of "
                 f"{task_metadata.name} is {fitting.description}. Choose d below {len(fitting.texts)} or another reduction."
             )
-        prompt = self.prompt_for(task_metadata.name, task_metadata.type, fitting.side, task_prompt)
-        vectors = self.embed(fitting.texts, prompt)
+        vectors = self._fitting_vectors(task_metadata, hf_subset, task_prompt)
         self._reducers[slot] = Reducer("pca", d, normalize=self.normalizes).fit(vectors)
         self.pca_fits[slot] = {"task": task_metadata.name, "hf_subset": hf_subset, "fitting_set": fitting.description}
+
+    def _fitting_set(self, task_name: str, hf_subset: str):
+        """The task's fitting set (``mteb_bridge.fitting``), loaded once per (task, subset); ``None``
+        for a task MTEB's registry does not know."""
+        from mteb_redundancy.mteb_bridge.fitting import pca_fitting_set
+
+        slot = (task_name, hf_subset)
+        if slot not in self._fitting:
+            try:
+                self._fitting[slot] = (pca_fitting_set(task_name, hf_subset), None)
+            except KeyError:
+                self._fitting[slot] = (None, None)
+        return self._fitting[slot][0]
+
+    def _fitting_vectors(self, task_metadata: TaskMetadata, hf_subset: str, task_prompt: str | None) -> np.ndarray:
+        """Full-dimension vectors of the fitting set under the task's prompt, embedded once."""
+        slot = (task_metadata.name, hf_subset)
+        fitting, vectors = self._fitting[slot]
+        if vectors is None:
+            prompt = self.prompt_for(task_metadata.name, task_metadata.type, fitting.side, task_prompt)
+            vectors = self.embed(fitting.texts, prompt)
+            self._fitting[slot] = (fitting, vectors)
+        return vectors
 
     def check_task(self, task_metadata: TaskMetadata) -> None:
         """Raise before any encoding when the variant's quantization does not apply to the task."""
@@ -281,18 +302,15 @@ class PromptedEncoder(AbsEncoder):
         """Calibrate ``quantization=int8`` for a task: per-dimension min and max of the task's fitting
         set (the texts ``reduction=pca`` fits on, ``mteb_bridge.fitting``), embedded under the task's
         prompt and reduced as the variant reduces. Recorded in ``quantization_fits``."""
-        from mteb_redundancy.mteb_bridge.fitting import pca_fitting_set
-
         slot = (task_metadata.name, hf_subset)
         if self.variant.quantization != "int8" or slot in self._quantizers:
             return
-        try:
-            fitting = pca_fitting_set(task_metadata.name, hf_subset)
-        except KeyError:  # a task object MTEB's registry does not know: calibrate on its first texts
+        fitting = self._fitting_set(task_metadata.name, hf_subset)
+        if fitting is None:  # a task object MTEB's registry does not know: calibrate on its first texts
             logger.info("quantization=int8: %s is not a registered task; calibrating on the first texts it sends.", task_metadata.name)
             return
-        prompt = self.prompt_for(task_metadata.name, task_metadata.type, fitting.side, task_prompt)
-        reduced = self._reduce_only(self.embed(fitting.texts, prompt), task_metadata.name, hf_subset)
+        full = self._fitting_vectors(task_metadata, hf_subset, task_prompt)
+        reduced = self._reduce_only(full, task_metadata.name, hf_subset)
         self._quantizers[slot] = Quantizer("int8").fit(reduced)
         self.quantization_fits[slot] = {"task": task_metadata.name, "hf_subset": hf_subset, "calibration_set": fitting.description}
 
