@@ -9,6 +9,7 @@ import json
 import pytest
 from conftest import MINILM
 
+from mteb_redundancy.models.cache import texts_sha256
 from mteb_redundancy_tasks.corpora import (
     CORPORA,
     SMALL_TEXTS,
@@ -17,7 +18,6 @@ from mteb_redundancy_tasks.corpora import (
     get_corpus,
     pinned_texts,
     robustness_corpora,
-    texts_sha256,
 )
 from mteb_redundancy_tasks.displacement import normalized_text
 from mteb_redundancy_tasks.sentences import MAX_WORDS, MIN_WORDS, lead_sentences, split_sentences

@@ -11,7 +11,7 @@ Every corpus here is built offline from an installed data package by one rule:
 4. the full task takes the first ``min(10,000, number of distinct texts)`` texts of that order, its
    Small variant the first 1,000 -- so every smaller list is a prefix of the larger ones.
 
-Each task pins the SHA-256 of its own text list (:func:`texts_sha256`) as ``dataset.revision`` and
+Each task pins the SHA-256 of its own text list (``mteb_redundancy.models.cache.texts_sha256``) as ``dataset.revision`` and
 refuses to run on a different list, which an MTEB result then records. A task or caller that asks a
 corpus for more texts than it has gets a ``ValueError`` before anything is encoded.
 
@@ -22,7 +22,6 @@ command: name, unit, domain, number of texts.
 from __future__ import annotations
 
 import difflib
-import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -32,6 +31,7 @@ import numpy as np
 
 from mteb_redundancy.analyses.redundancy.measure import deduplicate_texts
 from mteb_redundancy.analyses.redundancy.task_type import AbsTaskRedundancy, RedundancyMetadata
+from mteb_redundancy.models.cache import texts_sha256
 from mteb_redundancy_tasks.bbc_news import BBC_COMMON, BBC_DATASET, bbc_articles
 from mteb_redundancy_tasks.classification import WIKI_COMMON, WIKI_DATASET
 from mteb_redundancy_tasks.data import WIKI_ATTRIBUTION, verified_file, wiki_leads
@@ -50,17 +50,6 @@ STS_FILES = {
     "data/sts_b/sts-dev.csv": "5d7e944d8b02734b07bfdb5df67db3420c64bed153fcaa1ba47ad03480cf4234",
     "data/sts_b/sts-test.csv": STSBenchmarkOffline.metadata.dataset["revision"],
 }
-
-
-def texts_sha256(texts: Iterable[str]) -> str:
-    """SHA-256 of a list of texts: each text's UTF-8 bytes preceded by their length (8 bytes,
-    little-endian), so that no two different lists share a byte stream."""
-    digest = hashlib.sha256()
-    for text in texts:
-        encoded = text.encode("utf-8")
-        digest.update(len(encoded).to_bytes(8, "little"))
-        digest.update(encoded)
-    return digest.hexdigest()
 
 
 def distinct_texts(texts: Iterable[str]) -> list[str]:
