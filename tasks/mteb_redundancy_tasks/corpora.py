@@ -16,7 +16,8 @@ refuses to run on a different list, which an MTEB result then records. A task or
 corpus for more texts than it has gets a ``ValueError`` before anything is encoded.
 
 :func:`robustness_corpora` lists them (and the leads of ``RedundancyWiki``) for the ``robustness``
-command: name, unit, domain, number of texts.
+command: name, unit, domain, number of texts; :func:`corpus_size` and :func:`corpus_texts` give a corpus's
+size and its first n texts (nested: every smaller list is a prefix of a larger one).
 """
 
 from __future__ import annotations
@@ -241,6 +242,11 @@ def _ordered(name: str) -> tuple[str, ...]:
     if corpus.candidates is None:
         return tuple(_lead_pool())
     return tuple(seeded_order(distinct_texts(corpus.candidates())))
+
+
+def corpus_size(name: str) -> int:
+    """How many distinct texts a corpus has (its full task uses at most 10,000 of them)."""
+    return len(_ordered(get_corpus(name).name))
 
 
 def corpus_texts(name: str, n: int | None = None) -> list[str]:
