@@ -57,6 +57,17 @@ def text_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
+def texts_sha256(texts: Sequence[str]) -> str:
+    """SHA-256 of a list of texts: each text's UTF-8 bytes after their length (8 bytes, little-endian),
+    so that no two different lists give the same bytes."""
+    digest = hashlib.sha256()
+    for text in texts:
+        encoded = text.encode("utf-8")
+        digest.update(len(encoded).to_bytes(8, "little"))
+        digest.update(encoded)
+    return digest.hexdigest()
+
+
 def _npy_bytes(vectors: np.ndarray) -> bytes:
     import io
 

@@ -60,8 +60,16 @@ N_QUERIES = 200
 QUERY_SEED = 1
 
 
-def _normalized(text: str) -> str:
+def normalized_text(text: str) -> str:
+    """A text as compared for repeats: NFKC-normalized, case-folded, whitespace collapsed."""
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def unique_descriptions() -> list[str]:
+    """The short descriptions of the leads that occur once (compared case- and space-insensitively), sorted."""
+    descriptions = [lead.description for lead in wiki_leads() if lead.description]
+    counts = Counter(normalized_text(d) for d in descriptions)
+    return sorted(d for d in descriptions if counts[normalized_text(d)] == 1)
 
 
 def wiki_description_queries(n: int = N_QUERIES, seed: int = QUERY_SEED) -> list[str]:
@@ -70,9 +78,7 @@ def wiki_description_queries(n: int = N_QUERIES, seed: int = QUERY_SEED) -> list
     Only descriptions that occur once (compared case- and space-insensitively) are candidates, so
     no query stands for several articles ("Species of plant") and none is repeated.
     """
-    descriptions = [lead.description for lead in wiki_leads() if lead.description]
-    counts = Counter(_normalized(d) for d in descriptions)
-    unique = sorted(d for d in descriptions if counts[_normalized(d)] == 1)
+    unique = unique_descriptions()
     if n > len(unique):
         raise ValueError(f"Asked for {n} queries but only {len(unique)} unique descriptions exist.")
     rows = np.random.default_rng(seed).choice(len(unique), size=n, replace=False)

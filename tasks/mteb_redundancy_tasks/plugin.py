@@ -11,12 +11,13 @@ def register_tasks(register):
         bbc_news,
         classification,
         clustering,
+        corpora,
         displacement,
         redundancy,
         retrieval,
         sts,
     )
 
-    for module in (classification, redundancy, displacement, clustering, retrieval, sts, bbc_news):
+    for module in (classification, redundancy, corpora, displacement, clustering, retrieval, sts, bbc_news):
         for task_class in module.TASKS:
             register(task_class)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import difflib
-import hashlib
 import io
 import logging
 from collections.abc import Callable, Iterable, Sequence
@@ -30,6 +29,7 @@ from mteb.abstasks.abstask import AbsTask
 from tqdm.auto import tqdm
 
 from mteb_redundancy._io import atomic_write_text, markdown_table
+from mteb_redundancy.models.cache import texts_sha256
 from mteb_redundancy.models.encoder import PromptedEncoder
 from mteb_redundancy.models.names import VariantName, looks_like_variant
 from mteb_redundancy.models.quantization import QUANTIZATIONS, QuantizationError, bytes_per_vector, check_applies
@@ -54,15 +54,6 @@ class SweepError(ValueError):
 # Encoding once
 
 
-def _texts_digest(texts: Sequence[str]) -> str:
-    digest = hashlib.sha256()
-    for text in texts:
-        encoded = text.encode("utf-8")
-        digest.update(len(encoded).to_bytes(8, "little"))
-        digest.update(encoded)
-    return digest.hexdigest()
-
-
 class FullVectorMemo:
     """Full-dimension vectors of one task, per (prompt, list of texts), for the length of a sweep
     over that task. Counts requests that had to go to the encoder (and its disk cache) and reuses."""
@@ -73,7 +64,7 @@ class FullVectorMemo:
         self.reuses = 0
 
     def full_vectors(self, encoder: PromptedEncoder, texts: list[str], prompt: Prompt, batch_size: int | None) -> np.ndarray:
-        key = (prompt.key, _texts_digest(texts))
+        key = (prompt.key, texts_sha256(texts))
         vectors = self._vectors.get(key)
         if vectors is None:
             self.requests += 1
