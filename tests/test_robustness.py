@@ -247,6 +247,8 @@ def test_bad_input_fails_before_encoding(mteb_module, tmp_path, capsys):
         run(sizes=[6, 20])
     with pytest.raises(RobustnessError, match="whole numbers"):
         run(sizes=["1e3"])
+    with pytest.raises(RobustnessError, match="n_resamples must be a whole number of at least 2"):
+        run(n_resamples=1)
     few = wiki_corpus("FewDistinct", 0, 0, texts=["a cat", "a dog", "a cat", "a bird", "a fish", "a dog", "a cow", "an owl"])
     with pytest.raises(RobustnessError, match="FewDistinct has 6 distinct texts; TwoNN ID needs at least 8"):
         run(corpora=[few])

@@ -29,7 +29,8 @@ def add_parser(commands) -> None:
     parser.add_argument("--prompt", required=True, help="its prompt style (e.g. prefix, instruction)")
     parser.add_argument("--corpora", nargs="+", help="Redundancy tasks (default: the registered ...Small ones)")
     parser.add_argument("--texts", action="append", metavar="FILE",
-                        help="also measure the texts of a file (one per line, or .jsonl with a 'text' field); repeatable")
+                        help="a file of texts to measure as a corpus (one per line, or .jsonl with a 'text' field); "
+                             "repeatable; without --corpora only the files are measured")
     parser.add_argument("--sizes", nargs="+",
                         help=f"numbers of texts m, or 'all' (default: {', '.join(map(str, DEFAULT_SIZES))} below each "
                              "corpus's size, and all its texts)")

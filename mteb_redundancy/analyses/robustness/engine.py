@@ -240,6 +240,10 @@ def run_robustness(
     from mteb_redundancy.models.variants import get_encoder
 
     plan = check_robustness(model, prompt, out, corpora=corpora, sizes=sizes, estimators=estimators)
+    if isinstance(n_resamples, bool) or not isinstance(n_resamples, int) or n_resamples < 2:
+        raise RobustnessError(f"n_resamples must be a whole number of at least 2 (200 or more for 95% intervals), got {n_resamples!r}.")
+    if not 0.0 < float(confidence) < 1.0:
+        raise RobustnessError(f"confidence must lie strictly between 0 and 1, got {confidence!r}.")
     if encoder is None:
         encoder = get_encoder(plan.variant, device=device, cache=embedding_cache, show_progress=show_progress, precision=precision)
     start = encoder.texts_encoded
