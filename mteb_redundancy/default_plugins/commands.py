@@ -103,11 +103,12 @@ def register_commands(commands):
     from mteb_redundancy.analyses.displacement import command as displacement
     from mteb_redundancy.analyses.recommend import command as recommend
     from mteb_redundancy.analyses.redundancy import command as redundancy
+    from mteb_redundancy.analyses.robustness import command as robustness
     from mteb_redundancy.analyses.study import command as study
     from mteb_redundancy.analyses.sweep import command as sweep
     from mteb_redundancy.engines import command as encode
 
-    for module in (redundancy, displacement, sweep, study, recommend, encode):
+    for module in (redundancy, displacement, sweep, study, robustness, recommend, encode):
         module.add_parser(commands)
 
     run = commands.add_parser("run", help="`mteb run` with mteb-redundancy's models and tasks", add_help=False)

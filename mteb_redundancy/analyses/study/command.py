@@ -35,6 +35,7 @@ def add_parser(commands) -> None:
     parser.add_argument("--reduction", dest="reductions", action="append", help="first, random, pca (default: first and random)")
     parser.add_argument("--redundancy-task", default=DEFAULT_REDUNDANCY_TASK, help="default: %(default)s; 'none' to skip")
     parser.add_argument("--displacement-task", default=DEFAULT_DISPLACEMENT_TASK, help="default: %(default)s; 'none' to skip")
+    parser.add_argument("--robustness", action="store_true", help="add the robustness section (`robustness`'s default corpora and sizes)")
     parser.add_argument("--precision", choices=PRECISIONS, default=None)
     parser.add_argument("--device", default=None)
     parser.add_argument("--no-progress", action="store_true")
@@ -50,6 +51,7 @@ def run(args: argparse.Namespace, rest: list[str]) -> int:
         StudyError,
         run_study,
     )
+    from mteb_redundancy.analyses.robustness.engine import RobustnessError
     from mteb_redundancy.analyses.sweep.engine import SweepError
 
     def optional(name):
@@ -68,8 +70,9 @@ def run(args: argparse.Namespace, rest: list[str]) -> int:
             device=args.device,
             precision=args.precision,
             show_progress=not args.no_progress,
+            robustness=True if args.robustness else None,
         )
-    except (StudyError, SweepError) as error:
+    except (StudyError, SweepError, RobustnessError) as error:
         print(f"mteb-redundancy study: error: {error}", file=sys.stderr)
         return 2
     for path in result.files:

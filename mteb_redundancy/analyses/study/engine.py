@@ -32,6 +32,7 @@ class StudyResult:
     redundancy: Any = None  # the Redundancy task's scores
     displacement: Any = None  # the displacement task's scores
     sweep: Any = None  # a SweepResult
+    robustness: Any = None  # a RobustnessResult
     texts_encoded: int = 0
     files: list[Path] = field(default_factory=list)
 
@@ -112,11 +113,13 @@ def run_study(
     precision: str | None = None,
     embedding_cache=None,
     show_progress: bool = True,
+    robustness=None,
 ) -> StudyResult:
     """Run the study and write ``<out>/report.md`` with its figures (PNG and SVG) and tables (CSV).
 
     ``tasks`` are the sweep's tasks (names or task objects); ``redundancy_task`` and
-    ``displacement_task`` may be ``None`` to leave that analysis out.
+    ``displacement_task`` may be ``None`` to leave that analysis out. ``robustness``: ``True`` or a dict
+    of ``run_robustness`` options adds that section (its report folder: ``<out>/robustness``).
     """
     import mteb
 
@@ -131,6 +134,12 @@ def run_study(
         full = mteb.get_model_meta(str(VariantName(model, prompt))).embed_dim
         dims = [d for d in dims if d == "full" or full is None or d < full]
     parse_dims(dims)  # a bad dimension fails here, before any encoding
+    if isinstance(robustness, bool):
+        robustness = {} if robustness else None
+    if robustness is not None:
+        from mteb_redundancy.analyses.robustness.engine import check_robustness, run_robustness
+
+        check_robustness(model, prompt, out / "robustness", **{k: v for k, v in robustness.items() if k in ("corpora", "sizes", "estimators")})
     out.mkdir(parents=True, exist_ok=True)
     cache = mteb.ResultCache(out)
     variant = str(VariantName(model, prompt))
@@ -145,6 +154,8 @@ def run_study(
             model, prompt, dims, reductions, sweep_tasks, out,
             device=device, embedding_cache=embedding_cache, show_progress=show_progress, precision=precision,
         )
+    if robustness is not None:  # the same encoder: its texts are counted with the encoder's
+        result.robustness = run_robustness(model, prompt, out / "robustness", encoder=encoder, show_progress=show_progress, **robustness)
     result.texts_encoded = encoder.texts_encoded + (result.sweep.texts_encoded if result.sweep else 0)
     result.files = write_report(result, redundancy_task=redundancy, displacement_task=displacement)
     return result

@@ -81,6 +81,11 @@ def write_report(result, *, redundancy_task=None, displacement_task=None) -> lis
         text, written = _displacement_section(result, displacement_task)
         lines += text
         files += written
+    if result.robustness is not None:
+        from mteb_redundancy.analyses.robustness.report import study_section
+
+        lines += study_section(result.robustness, "robustness")
+        files += result.robustness.files
     lines += [f"Texts encoded by this run: {result.texts_encoded} (0 when everything came from the cache).", ""]
     files.append(atomic_write_text(out / "report.md", "\n".join(lines)))
     return files
