@@ -116,7 +116,7 @@ def _resolve_experiment(base: str, experiment_kwargs) -> str | None:
 
 
 def _variant_results(name: str):
-    """``(base, experiment kwargs to match, legacy folder name)`` for a variant's name, else None.
+    """``(base, experiment kwargs to match)`` for a variant's name, else None.
     A name that no longer resolves (its plugin is gone) still finds its results by its spelling."""
     from mteb_redundancy.models.names import looks_like_variant, parse_variant_name
     from mteb_redundancy.models.variants import UnknownModelError, resolve_variant, variant_of_meta
@@ -131,10 +131,9 @@ def _variant_results(name: str):
             variant = parse_variant_name(name)
         except ValueError:
             return None
-        key = str(variant)
     if variant is None:
         return None
-    return variant.base, variant.experiment_kwargs(), key
+    return variant.base, variant.experiment_kwargs()
 
 
 def _kwargs_match(wanted: dict, found: dict) -> bool:

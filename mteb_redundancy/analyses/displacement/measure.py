@@ -27,7 +27,8 @@ from mteb_redundancy.estimators.pca import (
     PCA_FITS,
     pca_reduce_conditions,
 )
-from mteb_redundancy.models.styles import Prompt, registered_styles
+from mteb_redundancy.models.prompts import registered_styles
+from mteb_redundancy.models.styles import Prompt
 
 MEASURES = ("mean_cosine_distance", "centroid_shift", "centroid_cosine_distance")
 

@@ -81,14 +81,14 @@ def check_study(model: str, prompt: str, out: Path, tasks: Sequence, redundancy_
     return spec, sweep_tasks, redundancy, displacement
 
 
-def _evaluate(encoder, task, cache, variant: str) -> dict:
-    """The task's scores for the encoder: from its result file where one is complete (the variant's
-    experiment folder, or the legacy folder of the variant's own name), else from MTEB."""
+def _evaluate(encoder, task, cache) -> dict:
+    """The task's scores for the encoder: from its result file (in the variant's experiment folder)
+    where one is complete, else from MTEB."""
     import mteb
 
     from mteb_redundancy.mteb_bridge.results_layout import load_task_result
 
-    existing, _ = load_task_result(cache, task.metadata.name, encoder.mteb_model_meta, legacy_name=variant)
+    existing, _ = load_task_result(cache, task.metadata.name, encoder.mteb_model_meta)
     if existing is not None and not existing.get_missing_evaluations(task):
         return next(iter(existing.scores.values()))[0]
     outcome = mteb.evaluate(encoder, task, cache=cache, overwrite_strategy="only-missing", co2_tracker=False)
@@ -137,9 +137,9 @@ def run_study(
     encoder = get_encoder(variant, device=device, cache=embedding_cache, show_progress=show_progress, precision=precision)
     result = StudyResult(out=out, variant=variant)
     if redundancy is not None:
-        result.redundancy = _evaluate(encoder, redundancy, cache, variant)
+        result.redundancy = _evaluate(encoder, redundancy, cache)
     if displacement is not None:
-        result.displacement = _evaluate(encoder, displacement, cache, variant)
+        result.displacement = _evaluate(encoder, displacement, cache)
     if sweep_tasks:
         result.sweep = run_sweep(
             model, prompt, dims, reductions, sweep_tasks, out,
