@@ -4,7 +4,9 @@ pure-numpy estimators, and no reference to material outside the repository. Read
 from __future__ import annotations
 
 import ast
+import io
 import re
+import tokenize
 from pathlib import Path
 
 import pytest
@@ -201,3 +203,38 @@ def test_the_repository_names_its_sources_by_paper_and_points_nowhere_outside_it
     pattern = re.compile(r"(?<![a-z])seed[ _]00\d|\.\./shared|spec\.md|spec section", re.IGNORECASE)
     hits = [f"{path.relative_to(ROOT)}: {match.group(0)}" for path in texts if path != Path(__file__) for match in pattern.finditer(path.read_text("utf-8"))]
     assert not hits, hits
+
+
+def docs_and_comments(path: Path):
+    """The docstrings (any triple-quoted string) and comments of a source file."""
+    for token in tokenize.generate_tokens(io.StringIO(path.read_text("utf-8")).readline):
+        if token.type == tokenize.COMMENT or (token.type == tokenize.STRING and token.string.lstrip("rbuRBU").startswith(('"""', "'''"))):
+            yield token.string
+
+
+def names_a_project_module(reference: str) -> bool | None:
+    """Whether ``reference`` (``models.styles.prompteol_prompt``, ``mteb_redundancy.cli``: absolute,
+    or relative to any package) is a project module, or a name in one; None if its first part is no
+    project module's name at all (then it is not a module reference)."""
+    parts = reference.split(".")
+    for end in range(len(parts), 0, -1):
+        prefix = ".".join(parts[:end])
+        found = [module for module in MODULES if module == prefix or module.endswith("." + prefix)]
+        if found:
+            return end == len(parts) or any(re.search(rf"\b{parts[end]}\b", MODULES[m].read_text("utf-8")) for m in found)
+    return None
+
+
+def test_docstrings_name_modules_that_exist():
+    segments = {part for module in MODULES for part in module.split(".")}
+    stale = [
+        f"{path.relative_to(ROOT)}: {reference}"
+        for path in MODULES.values()
+        for text in docs_and_comments(path)
+        for reference in re.findall(r"``([a-z_]\w*(?:\.[A-Za-z_]\w*)+)``", text)
+        if reference.split(".")[0] in segments and not reference.endswith((".py", ".md", ".toml", ".png", ".json"))
+        and names_a_project_module(reference) is False
+    ]
+    assert not stale, stale
+    assert names_a_project_module("models.styles.prompteol_prompt") and not names_a_project_module("models.prompts.prompteol_prompt")
+

@@ -74,7 +74,7 @@ class DisplacementMap:
     zero diagonal). ``points`` lists ``(model, condition)`` in the order of the rows of
     ``point_distances`` and ``coords`` (the 2-D metric MDS of the cosine distances between points;
     ``stress`` is Kruskal's stress-1 of that fit). ``displacements[model][condition]`` are the
-    measures of ``alignment.displacement`` from that model's Base, in the common aligned space.
+    measures of ``estimators.displacement.displacement`` from that model's Base, in the common aligned space.
     """
 
     models: list[str]

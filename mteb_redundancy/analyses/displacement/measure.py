@@ -71,7 +71,7 @@ def _finite_or_none(value: float) -> float | None:
 @dataclass(frozen=True)
 class ConditionDisplacement:
     """Base -> one condition, in the model's space and in its PCA-k space (see
-    ``alignment.displacement`` for the three measures). The base condition has all zeros."""
+    ``estimators.displacement.displacement`` for the three measures). The base condition has all zeros."""
 
     condition: str
     instruction: str | None
