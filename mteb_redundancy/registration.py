@@ -209,10 +209,11 @@ def check_plugins(plugin: str | None = None):
     register_all()
     _register_now()
     registry = get_registry()
-    if plugin is not None and plugin not in registry.plugins:
-        close = difflib.get_close_matches(plugin, registry.plugins, n=2)
+    known = list(dict.fromkeys([*registry.plugins, *(e.plugin for e in registry.errors)]))  # a plugin that failed to load too
+    if plugin is not None and plugin not in known:
+        close = difflib.get_close_matches(plugin, known, n=2)
         hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
-        raise ValueError(f"No plugin {plugin!r} is loaded.{hint} Loaded: {', '.join(registry.plugins)} (`mteb-redundancy plugins`).")
+        raise ValueError(f"No plugin {plugin!r} is installed.{hint} Known: {', '.join(known)} (`mteb-redundancy plugins`).")
 
     def chosen(name: str | None) -> bool:
         return plugin is None or name == plugin

@@ -146,6 +146,15 @@ def test_plugins_check_names_the_plugin_the_task_and_each_empty_field(tmp_path):
     assert mine.returncode == 0 and "FAIL" not in mine.stdout, mine.stdout[-3000:] + mine.stderr[-3000:]
 
 
+def test_plugins_check_reports_a_plugin_that_fails_to_load(tmp_path):
+    site = installed_plugin(tmp_path / "site", "unloadable_plugin", "raise RuntimeError('broken at import')\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")])}
+    command = [str(BIN / "mteb-redundancy"), "plugins", "--check", "unloadable_plugin"]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
+    assert result.returncode == 1, result.stdout + result.stderr[-3000:]
+    assert "FAIL plugin 'unloadable_plugin' failed to load: RuntimeError: broken at import" in result.stdout
+
+
 def test_descriptive_statistics_describe_the_tasks_data(mteb_module):
     # the cheap ones; the statistics of every task are written the same way
     for name, split, n in (("RedundancyWikiSmall", "test", 1000), ("InstructionDisplacementWiki", "test", 200)):

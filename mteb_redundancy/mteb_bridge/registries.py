@@ -38,6 +38,11 @@ def model_registry() -> dict:
     return importlib.import_module("mteb.models.model_implementations").MODEL_REGISTRY
 
 
+def task_registry() -> dict:
+    """MTEB's registry of task classes by name."""
+    return importlib.import_module("mteb.get_tasks")._TASKS_REGISTRY
+
+
 def add_model_metas(metas: Mapping[str, object] | Iterable) -> None:
     """Add ``ModelMeta``s under the names MTEB looks them up by: a mapping ``{name: meta}`` (a
     variant's name is not its ``ModelMeta.name``, which is its base model's), or metas by their name."""
@@ -56,7 +61,7 @@ def add_tasks(task_classes: Mapping[str, type], plugin_of: Mapping[str, str]) ->
     """Add task classes by name; a name MTEB itself uses, or one that is not a single file name (it
     names the result file), is refused with a warning."""
     tasks_module = importlib.import_module("mteb.get_tasks")
-    known = tasks_module._TASKS_REGISTRY
+    known = task_registry()
     added = []
     for name, task_class in task_classes.items():
         existing = known.get(name)

@@ -16,12 +16,11 @@ and the field; which plugin registered what is the caller's to say (``registrati
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from mteb_redundancy.mteb_bridge.registries import model_registry
+from mteb_redundancy.mteb_bridge.registries import model_registry, task_registry
 from mteb_redundancy.mteb_bridge.results_layout import UnsafePathError, check_meta_paths
 
 # TaskMetadata fields that MTEB's TaskMetadata.is_filled() allows to be None
@@ -40,6 +39,8 @@ class Failure:
     problem: str
 
     def __str__(self) -> str:
+        if self.kind == "plugin":  # the plugin itself failed (to load, or in a hook): the field is the stage
+            return f"plugin {self.plugin!r} failed {self.field}: {self.problem}"
         return f"plugin {self.plugin!r}, {self.kind} {self.name!r}, field {self.field}: {self.problem}"
 
 
@@ -67,7 +68,7 @@ def task_failures(task_class: type, plugin: str) -> list[Failure]:
     def fail(field: str, problem: str) -> None:
         found.append(Failure(plugin, "task", name, field, problem))
 
-    if importlib.import_module("mteb.get_tasks")._TASKS_REGISTRY.get(name) is not task_class:
+    if task_registry().get(name) is not task_class:
         fail("name", "MTEB does not list the task under this name (a name MTEB's own tasks use, or not a single file name); rename it")
     try:
         metadata._validate_metadata()
