@@ -65,8 +65,8 @@ def task_failures(task_class: type, plugin: str) -> list[Failure]:
     name = metadata.name
     found: list[Failure] = []
 
-    def fail(field: str, problem: str) -> None:
-        found.append(Failure(plugin, "task", name, field, problem))
+    def fail(attribute: str, problem: str) -> None:
+        found.append(Failure(plugin, "task", name, attribute, problem))
 
     if task_registry().get(name) is not task_class:
         fail("name", "MTEB does not list the task under this name (a name MTEB's own tasks use, or not a single file name); rename it")
@@ -74,9 +74,9 @@ def task_failures(task_class: type, plugin: str) -> list[Failure]:
         metadata._validate_metadata()
     except Exception as error:  # MTEB raises a bare ValueError or KeyError for an unknown language
         fail("eval_langs", f"{type(error).__name__}: {error}")
-    empty = [field for field in type(metadata).model_fields if field not in OPTIONAL_TASK_FIELDS and getattr(metadata, field) is None]
-    for field in empty:
-        fail(field, "is empty (None); MTEB requires every metadata field but prompt, adapted_from, contributed_by and superseded_by")
+    empty = [f for f in type(metadata).model_fields if f not in OPTIONAL_TASK_FIELDS and getattr(metadata, f) is None]
+    for attribute in empty:
+        fail(attribute, "is empty (None); MTEB requires every metadata field but prompt, adapted_from, contributed_by and superseded_by")
     if not empty and not metadata.is_filled():  # MTEB asks for a field this list does not know
         fail("metadata", "MTEB's TaskMetadata.is_filled() is False")
     if metadata.dataset.get("trust_remote_code", False) is not False:
@@ -131,12 +131,12 @@ def model_failures(metas: Mapping[str, object], plugin_of: Callable[[str], str])
     derived: dict[tuple, str | None] = {}
     for key, meta in metas.items():
 
-        def fail(field: str, problem: str) -> None:
-            found.append(Failure(plugin_of(key), "model", key, field, problem))
+        def fail(attribute: str, problem: str, key=key) -> None:
+            found.append(Failure(plugin_of(key), "model", key, attribute, problem))
 
-        for field in ("name", "revision"):
-            if getattr(meta, field) is None:
-                fail(field, "is empty (None); MTEB requires it of every model")
+        for attribute in ("name", "revision"):
+            if getattr(meta, attribute) is None:
+                fail(attribute, "is empty (None); MTEB requires it of every model")
         if meta.name is not None and meta.name == meta.adapted_from:
             fail("adapted_from", "is the model's own name (a variant is an experiment of its base model, not adapted from it)")
         else:
