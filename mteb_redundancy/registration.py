@@ -11,6 +11,9 @@ Registration happens at once, whichever module imported ``mteb`` first, except i
 or task module with ``import mteb`` at its top, imported first). Loading the plugins then would see
 that module half-loaded, so registration waits for MTEB's first lookup (``get_model_meta(s)``,
 ``get_model``, ``get_task(s)``, ``ResultCache.load_results``/``submit_results``, the CLI).
+
+:func:`check_plugins` runs MTEB's own checks (``mteb_bridge.validation``) over what one plugin or
+every plugin registered (``mteb-redundancy plugins --check``).
 """
 
 from __future__ import annotations
