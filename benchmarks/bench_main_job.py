@@ -32,7 +32,7 @@ def main() -> None:
     }
     bin_dir = Path(sys.executable).parent
     run = [str(bin_dir / "mteb"), "run", "-m", MODEL, "-t", TASK, "--output-folder", str(work / "results")]
-    table = [str(bin_dir / "mteb-redundancy"), "redundancy-table", str(work / "results"), "--task", TASK]
+    table = [str(bin_dir / "mteb-redundancy"), "redundancy-table", "--output-folder", str(work / "results"), "--task", TASK]
     rows = []
     for label in ("cold: conversion + encoding + measuring", "warm: results already there"):
         start = time.perf_counter()

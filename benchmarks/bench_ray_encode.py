@@ -36,7 +36,7 @@ def corpus(n: int, chars: int) -> list[str]:
 def run(engine: str, texts_file: Path, root: Path, extra: list[str], env: dict | None = None) -> dict:
     record = root.parent / f"{engine}.json"
     command = [sys.executable, "-m", "mteb_redundancy.cli", "encode", "-m", VARIANT, "--texts", str(texts_file),
-               "--engine", engine, "--cache", str(root), "--quiet", "--json", str(record), *extra]
+               "--engine", engine, "--cache", str(root), "--no-progress", "--json", str(record), *extra]
     started = time.perf_counter()
     subprocess.run(command, check=True, env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}, capture_output=True)
     wall = time.perf_counter() - started
@@ -77,7 +77,7 @@ def main() -> None:
         texts_file.write_text("\n".join(texts) + "\n", "utf-8")
         local = run("local", texts_file, folder / "local" / "cache", [])
         single = run("local", texts_file, folder / "single" / "cache", [], {"OMP_NUM_THREADS": "1"})
-        on_ray = run("ray", texts_file, folder / "ray" / "cache", ["--num-cpus", "2", "--actors", "2", "--batch-size", "128"])
+        on_ray = run("ray", texts_file, folder / "ray" / "cache", ["--num-cpus", "2", "--actors", "2", "--shard-size", "128"])
         n, diff = compare(texts, folder / "local" / "cache", folder / "ray" / "cache")
         _, diff_single = compare(texts, folder / "local" / "cache", folder / "single" / "cache")
     load_after = os.getloadavg()

@@ -26,7 +26,7 @@ _LAZY = {
     "Prompt": "mteb_redundancy.models.styles",
     "PromptStyle": "mteb_redundancy.models.styles",
     "PromptTables": "mteb_redundancy.models.styles",
-    "resolve_prompt": "mteb_redundancy.models.styles",
+    "resolve_prompt": "mteb_redundancy.models.prompts",
     "AbsTaskRedundancy": "mteb_redundancy.analyses.redundancy.task_type",
     "RedundancyMetadata": "mteb_redundancy.analyses.redundancy.task_type",
     "AbsTaskInstructionDisplacement": "mteb_redundancy.analyses.displacement.task_type",

@@ -11,6 +11,9 @@ Registration happens at once, whichever module imported ``mteb`` first, except i
 or task module with ``import mteb`` at its top, imported first). Loading the plugins then would see
 that module half-loaded, so registration waits for MTEB's first lookup (``get_model_meta(s)``,
 ``get_model``, ``get_task(s)``, ``ResultCache.load_results``/``submit_results``, the CLI).
+
+:func:`check_plugins` runs MTEB's own checks (``mteb_bridge.validation``) over what one plugin or
+every plugin registered (``mteb-redundancy plugins --check``).
 """
 
 from __future__ import annotations
@@ -116,7 +119,7 @@ def _resolve_experiment(base: str, experiment_kwargs) -> str | None:
 
 
 def _variant_results(name: str):
-    """``(base, experiment kwargs to match, legacy folder name)`` for a variant's name, else None.
+    """``(base, experiment kwargs to match)`` for a variant's name, else None.
     A name that no longer resolves (its plugin is gone) still finds its results by its spelling."""
     from mteb_redundancy.models.names import looks_like_variant, parse_variant_name
     from mteb_redundancy.models.variants import UnknownModelError, resolve_variant, variant_of_meta
@@ -131,10 +134,9 @@ def _variant_results(name: str):
             variant = parse_variant_name(name)
         except ValueError:
             return None
-        key = str(variant)
     if variant is None:
         return None
-    return variant.base, variant.experiment_kwargs(), key
+    return variant.base, variant.experiment_kwargs()
 
 
 def _kwargs_match(wanted: dict, found: dict) -> bool:
@@ -191,3 +193,45 @@ def register_all() -> None:
         being_imported = registries.modules_being_imported()
         if not being_imported or not _half_loaded_plugin_modules(being_imported):
             _register_now()
+
+
+# ----------------------------------------------------------------------------------------------
+# MTEB's checks of what the plugins registered
+
+
+def check_plugins(plugin: str | None = None):
+    """MTEB's offline checks of the tasks and model variants that ``plugin`` registered (every
+    plugin's if ``None``), and the plugin's own load errors, as a ``validation.CheckReport``. An
+    unknown plugin name is a ``ValueError`` naming the loaded ones."""
+    import difflib
+
+    from mteb_redundancy.models.variants import load_variant
+    from mteb_redundancy.mteb_bridge.validation import CheckReport, Failure, model_failures, task_failures
+    from mteb_redundancy.plugins import get_registry
+
+    register_all()
+    _register_now()
+    registry = get_registry()
+    known = list(dict.fromkeys([*registry.plugins, *(e.plugin for e in registry.errors)]))  # a plugin that failed to load too
+    if plugin is not None and plugin not in known:
+        close = difflib.get_close_matches(plugin, known, n=2)
+        hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+        raise ValueError(f"No plugin {plugin!r} is installed.{hint} Known: {', '.join(known)} (`mteb-redundancy plugins`).")
+
+    def chosen(name: str | None) -> bool:
+        return plugin is None or name == plugin
+
+    report = CheckReport()
+    report.failures += [Failure(e.plugin, "plugin", e.plugin, e.stage, e.error) for e in registry.errors if chosen(e.plugin)]
+    for name, task_class in sorted(registry.tasks.items()):
+        if chosen(registry.task_plugins.get(name)):
+            report.tasks.append(name)
+            report.failures += task_failures(task_class, registry.task_plugins[name])
+    # a variant is its ModelSpec's plugin's, and also that of the plugin that gives its weights
+    variants = registries.metas_loaded_by(load_variant)
+    owners = {key: (registry.model_plugins.get(meta.name, "?"), getattr(registry.source_for(meta.name), "plugin", None)) for key, meta in variants.items()}
+    plugin_of = {key: spec if source in (None, spec) else f"{spec} (weights: {source})" for key, (spec, source) in owners.items()}
+    metas = {key: meta for key, meta in variants.items() if any(chosen(owner) for owner in owners[key] if owner)}
+    report.models = list(metas)
+    report.failures += model_failures(metas, plugin_of.__getitem__)
+    return report

@@ -91,3 +91,23 @@ def test_add_model_makes_a_local_folder_reachable_without_a_plugin(tmp_path, min
     code = "import mteb; m = mteb.get_model('my-lab/minilm-copy (prompt=none, dim=48)'); print(m.location)"
     loaded = run([sys.executable, "-c", code], **env)
     assert loaded.stdout.strip() == str(minilm_path), loaded.stderr
+
+
+def command_options() -> dict[str, set[str]]:
+    from mteb_redundancy.cli import build_parser
+
+    (commands,) = [action for action in build_parser()._actions if action.dest == "command"]
+    return {name: {o for a in sub._actions for o in a.option_strings} for name, sub in commands.choices.items()}
+
+
+def test_the_commands_spell_their_shared_options_one_way():
+    options = command_options()
+    encoding = ("sweep", "recommend", "study", "displacement-map", "encode")
+    for name in encoding:
+        assert {"--device", "--batch-size", "--precision", "--no-progress"} <= options[name], name
+    for name in ("sweep", "recommend", "study", "redundancy-table", "redundancy-plot"):
+        assert "--output-folder" in options[name], name
+    for name in ("sweep", "recommend", "redundancy-plot", "displacement-map"):
+        assert "--plot" in options[name], name
+    other_spellings = {"--out", "--quiet", "--output", "--out-dir", "--figure", "--progress"}
+    assert not {name: options[name] & other_spellings for name in options if options[name] & other_spellings}

@@ -88,7 +88,7 @@ def test_encode_command_local_path_fills_what_mteb_run_needs(tmp_path, mteb_modu
     root = tmp_path / "cache"
     variant = "sentence-transformers/all-MiniLM-L6-v2 (prompt=instruction)"
     command = [sys.executable, "-m", "mteb_redundancy.cli", "encode", "-m", variant, "--texts", str(path),
-               "--cache", str(root), "--quiet", "--json", str(tmp_path / "done.json")]
+               "--cache", str(root), "--no-progress", "--json", str(tmp_path / "done.json")]
     subprocess.run(command, check=True, capture_output=True, env={**__import__("os").environ, "HF_HUB_OFFLINE": "1"})
     (done,) = json.loads((tmp_path / "done.json").read_text())
     assert done["engine"] == "local" and done["texts_encoded"] == done["to_encode"] == done["embeddings"]

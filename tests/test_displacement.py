@@ -177,7 +177,7 @@ def test_displacement_map_command_writes_figures_and_table(mteb_module, wiki_run
     from mteb_redundancy.cli import main
 
     out, table_path = tmp_path / figure, tmp_path / table
-    code = main(["displacement-map", "-m", INSTRUCTION, "-m", INSTRUCTION_64, "--out", str(out), "--table", str(table_path)])
+    code = main(["displacement-map", "-m", INSTRUCTION, "-m", INSTRUCTION_64, "--plot", str(out), "--table", str(table_path)])
     assert code == 0, capsys.readouterr().err
     heatmap = tmp_path / f"map-distances{out.suffix}"
     for path in (out, heatmap):
@@ -211,11 +211,11 @@ def test_map_names_close_models_for_an_unknown_one(mteb_module, tmp_path, capsys
     from mteb_redundancy.cli import main
 
     typo = f"{MINILM.replace('L6-v2', 'L6-v3')} (prompt=instruction)"
-    code = main(["displacement-map", "-m", INSTRUCTION, "-m", typo, "--out", str(tmp_path / "m.png")])
+    code = main(["displacement-map", "-m", INSTRUCTION, "-m", typo, "--plot", str(tmp_path / "m.png")])
     err = capsys.readouterr().err
     assert code == 2
     assert typo in err and INSTRUCTION in err  # the closest registered name is offered
-    code = main(["displacement-map", "-m", INSTRUCTION, "--reference", f"{MINILM} (prompt=instructon)", "--out", str(tmp_path / "m.png")])
+    code = main(["displacement-map", "-m", INSTRUCTION, "--reference", f"{MINILM} (prompt=instructon)", "--plot", str(tmp_path / "m.png")])
     err = capsys.readouterr().err
     assert code == 2 and f"Did you mean {INSTRUCTION!r}" in err
     assert not (tmp_path / "m.png").exists()

@@ -4,7 +4,9 @@ pure-numpy estimators, and no reference to material outside the repository. Read
 from __future__ import annotations
 
 import ast
+import io
 import re
+import tokenize
 from pathlib import Path
 
 import pytest
@@ -36,52 +38,121 @@ def modules() -> dict[str, Path]:
 MODULES = modules()
 
 
-def module_level_imports(path: Path, module: str) -> set[str]:
-    """Project modules imported when ``module`` is imported (not inside functions or TYPE_CHECKING)."""
+IMPORT_FUNCTIONS = {"import_module", "__import__"}
+
+
+def imported_modules(path: Path, module: str) -> set[str]:
+    """Project modules that ``module`` imports anywhere: at its top, inside functions and methods, and
+    as a literal string given to ``importlib.import_module``. Only imports under ``if TYPE_CHECKING:``
+    are left out (they never run). An import inside a function is a dependency all the same: it runs
+    the first time the function does, so a cycle through it is still a cycle, only found later."""
     tree = ast.parse(path.read_text("utf-8"))
     package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
     names: set[str] = set()
 
-    def visit(statements):
-        for node in statements:
-            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-                continue
-            if isinstance(node, (ast.If, ast.Try)):
-                visit(node.body)
-                visit(getattr(node, "orelse", []))
-                for handler in getattr(node, "handlers", []):
-                    visit(handler.body)
-            elif isinstance(node, ast.Import):
-                names.update(alias.name for alias in node.names)
-            elif isinstance(node, ast.ImportFrom):
-                base = node.module or ""
-                if node.level:
-                    base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
-                for alias in node.names:
-                    names.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in MODULES else base)
+    class Visitor(ast.NodeVisitor):
+        def visit_If(self, node: ast.If) -> None:
+            if "TYPE_CHECKING" in ast.unparse(node.test):
+                for statement in node.orelse:
+                    self.visit(statement)
+                return
+            self.generic_visit(node)
 
-    visit(tree.body)
+        def visit_Import(self, node: ast.Import) -> None:
+            names.update(alias.name for alias in node.names)
+
+        def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - node.level + 1] + ([base] if base else []))
+            for alias in node.names:
+                names.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in MODULES else base)
+
+        def visit_Call(self, node: ast.Call) -> None:
+            function = node.func
+            called = function.attr if isinstance(function, ast.Attribute) else getattr(function, "id", None)
+            if called in IMPORT_FUNCTIONS and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+                names.add(node.args[0].value)
+            self.generic_visit(node)
+
+    Visitor().visit(tree)
     return {name for name in names if name in MODULES and name != module}
 
 
-def test_no_import_cycles_between_project_modules():
-    graph = {module: module_level_imports(path, module) for module, path in MODULES.items()}
-    state: dict[str, int] = {}
-    cycles = []
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """One cycle per group of modules that import each other (a strongly connected component of more
+    than one module), the shortest through the group's first module."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    groups: list[set[str]] = []
 
-    def walk(module, stack):
-        state[module] = 1
+    def connect(module: str) -> None:  # Tarjan's algorithm
+        index[module] = low[module] = len(index)
+        stack.append(module)
         for target in sorted(graph[module]):
-            if state.get(target) == 1:
-                cycles.append(stack[stack.index(target):] + [target])
-            elif target not in state:
-                walk(target, stack + [target])
-        state[module] = 2
+            if target not in index:
+                connect(target)
+                low[module] = min(low[module], low[target])
+            elif target in stack:
+                low[module] = min(low[module], index[target])
+        if low[module] == index[module]:
+            group = set()
+            while True:
+                member = stack.pop()
+                group.add(member)
+                if member == module:
+                    break
+            if len(group) > 1:
+                groups.append(group)
 
     for module in sorted(graph):
-        if module not in state:
-            walk(module, [module])
-    assert not cycles, "import cycles: " + "; ".join(" -> ".join(c) for c in cycles)
+        if module not in index:
+            connect(module)
+    return sorted(shortest_cycle(graph, group) for group in groups)
+
+
+def shortest_cycle(graph: dict[str, set[str]], group: set[str]) -> list[str]:
+    """The shortest import path from the group's first module back to itself (breadth first)."""
+    start = min(group)
+    paths = {start: [start]}
+    frontier = [start]
+    while True:
+        following = []
+        for module in frontier:
+            for target in sorted(graph[module] & group):
+                if target == start:
+                    return paths[module] + [start]
+                if target not in paths:
+                    paths[target] = paths[module] + [target]
+                    following.append(target)
+        frontier = following
+
+
+def import_graph() -> dict[str, set[str]]:
+    return {module: imported_modules(path, module) for module, path in MODULES.items()}
+
+
+def test_no_import_cycles_between_project_modules():
+    cycles = import_cycles(import_graph())
+    assert not cycles, "import cycles (imports inside functions count): " + "; ".join(" -> ".join(c) for c in cycles)
+
+
+def test_the_cycle_check_sees_imports_inside_functions_and_import_module_strings(tmp_path):
+    graph = import_graph()
+    # mteb_redundancy.registration imports the variants inside its functions only
+    assert "mteb_redundancy.models.variants" in graph["mteb_redundancy.registration"]
+    # a cycle through such an import is reported
+    looped = {**graph, "mteb_redundancy.models.names": graph["mteb_redundancy.models.names"] | {"mteb_redundancy.registration"}}
+    assert any("mteb_redundancy.models.names" in cycle for cycle in import_cycles(looped))
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "import importlib\nif TYPE_CHECKING:\n    import mteb_redundancy.hookspecs\n"
+        "def load():\n    return importlib.import_module('mteb_redundancy.plugins')\n",
+        "utf-8",
+    )
+    assert imported_modules(probe, "probe") == {"mteb_redundancy.plugins"}
 
 
 def mteb_internals_used(path: Path) -> list[str]:
@@ -132,3 +203,38 @@ def test_the_repository_names_its_sources_by_paper_and_points_nowhere_outside_it
     pattern = re.compile(r"(?<![a-z])seed[ _]00\d|\.\./shared|spec\.md|spec section", re.IGNORECASE)
     hits = [f"{path.relative_to(ROOT)}: {match.group(0)}" for path in texts if path != Path(__file__) for match in pattern.finditer(path.read_text("utf-8"))]
     assert not hits, hits
+
+
+def docs_and_comments(path: Path):
+    """The docstrings (any triple-quoted string) and comments of a source file."""
+    for token in tokenize.generate_tokens(io.StringIO(path.read_text("utf-8")).readline):
+        if token.type == tokenize.COMMENT or (token.type == tokenize.STRING and token.string.lstrip("rbuRBU").startswith(('"""', "'''"))):
+            yield token.string
+
+
+def names_a_project_module(reference: str) -> bool | None:
+    """Whether ``reference`` (``models.styles.prompteol_prompt``, ``mteb_redundancy.cli``: absolute,
+    or relative to any package) is a project module, or a name in one; None if its first part is no
+    project module's name at all (then it is not a module reference)."""
+    parts = reference.split(".")
+    for end in range(len(parts), 0, -1):
+        prefix = ".".join(parts[:end])
+        found = [module for module in MODULES if module == prefix or module.endswith("." + prefix)]
+        if found:
+            return end == len(parts) or any(re.search(rf"\b{parts[end]}\b", MODULES[m].read_text("utf-8")) for m in found)
+    return None
+
+
+def test_docstrings_name_modules_that_exist():
+    segments = {part for module in MODULES for part in module.split(".")}
+    stale = [
+        f"{path.relative_to(ROOT)}: {reference}"
+        for path in MODULES.values()
+        for text in docs_and_comments(path)
+        for reference in re.findall(r"``([a-z_]\w*(?:\.[A-Za-z_]\w*)+)``", text)
+        if reference.split(".")[0] in segments and not reference.endswith((".py", ".md", ".toml", ".png", ".json"))
+        and names_a_project_module(reference) is False
+    ]
+    assert not stale, stale
+    assert names_a_project_module("models.styles.prompteol_prompt") and not names_a_project_module("models.prompts.prompteol_prompt")
+

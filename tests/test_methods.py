@@ -248,7 +248,7 @@ def test_headline_and_curve_average_the_same_distinct_instructions(mteb_module, 
 # 7-8. INSTRUCTOR documents; where instructions come from; nomic on reranking
 # --------------------------------------------------------------------------------------------
 def test_instructor_documents_carry_an_instruction():
-    from mteb_redundancy.models.styles import resolve_prompt
+    from mteb_redundancy.models.prompts import resolve_prompt
 
     document = resolve_prompt("instructor", task_name="NQHardNegatives", task_type="Retrieval", side="document")
     assert document.apply("a passage") == "Represent the Wikipedia document for retrieval: a passage"
@@ -260,12 +260,8 @@ def test_instructor_documents_carry_an_instruction():
 
 
 def test_the_source_of_each_instruction_is_known():
-    from mteb_redundancy.models.styles import (
-        SOURCE_KIND,
-        SOURCE_MTEB,
-        SOURCE_PAPER,
-        resolve_prompt,
-    )
+    from mteb_redundancy.models.prompts import resolve_prompt
+    from mteb_redundancy.models.styles import SOURCE_KIND, SOURCE_MTEB, SOURCE_PAPER
 
     assert resolve_prompt("instruction", task_name="ImdbClassification", task_type="Classification", side=None).source == SOURCE_PAPER
     mteb_prompt = resolve_prompt(
@@ -279,7 +275,7 @@ def test_the_source_of_each_instruction_is_known():
 
 def test_nomic_uses_the_classification_prefix_on_both_sides_of_reranking_as_mtebs_wrapper():
     from mteb_redundancy.default_plugins.models import NOMIC_PREFIXES
-    from mteb_redundancy.models.styles import resolve_prompt
+    from mteb_redundancy.models.prompts import resolve_prompt
 
     for side in ("query", "document"):
         prompt = resolve_prompt("prefix", task_name="SciDocsRR", task_type="Reranking", side=side, prefixes=NOMIC_PREFIXES)

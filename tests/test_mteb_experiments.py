@@ -1,14 +1,12 @@
 """A variant's results are an MTEB experiment of its base model: where MTEB writes them, how
 ResultCache (with and without the extension) reads them back, `mteb submit-results` and
-`mteb mock-run` on a variant, the legacy layout (a folder per variant name) and its migration, and
-result-folder names that must not leave the output folder. Real MTEB, real all-MiniLM-L6-v2, MTEB's
+`mteb mock-run` on a variant, and result-folder names that must not leave the output folder. Real MTEB, real all-MiniLM-L6-v2, MTEB's
 own mock tasks."""
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -138,68 +136,7 @@ def test_mock_run_passes_on_a_variant(tmp_path):
     assert "✗" not in report
 
 
-# --------------------------------------------------------------------------------------------
-# the legacy layout: a folder per variant name
-# --------------------------------------------------------------------------------------------
-def to_legacy(output: Path, variant: str) -> Path:
-    """Move a variant's experiment folder to where the project's earlier versions wrote it, with the
-    model_meta.json they wrote (the variant's own name, adapted from the base, no experiment)."""
-    import mteb
-
-    meta = mteb.get_model_meta(variant)
-    experiment = output / "results" / BASE_FOLDER / REVISION / "experiments" / meta.experiment_name
-    legacy = output / "results" / variant.replace("/", "__").replace(" ", "_") / REVISION
-    legacy.parent.mkdir(parents=True)
-    shutil.move(str(experiment), str(legacy))
-    data = json.loads((legacy / "model_meta.json").read_text())
-    data.update(name=variant, adapted_from=MINILM, experiment_kwargs=None, loader_kwargs={})
-    (legacy / "model_meta.json").write_text(json.dumps(data))
-    return legacy
-
-
-@pytest.fixture
-def legacy_and_new(evaluated, tmp_path) -> Path:
-    out = tmp_path / "mixed"
-    shutil.copytree(evaluated, out)
-    to_legacy(out, NONE)
-    return out
-
-
-def test_legacy_results_are_still_read(mteb_module, legacy_and_new):
-    cache = mteb_module.ResultCache(legacy_and_new)
-    (legacy,) = cache.load_results(models=[f"{MINILM} (prompt=none, reduction=first)"], include_remote=False).model_results
-    assert (legacy.model_name, legacy.experiment_name, len(legacy.task_results)) == (NONE, None, 2)
-    (new,) = cache.load_results(models=[INSTRUCTION_32], include_remote=False).model_results
-    assert new.experiment_name == "dim_32__prompt_instruction"
-    with pytest.raises(ValueError, match="old layout.*migrate"):
-        cache._normalize_models([NONE])  # submitting asks for the migration first
-
-
-def test_the_sweep_resumes_from_legacy_results(mteb_module, legacy_and_new):
-    from mteb_redundancy.analyses.sweep.engine import run_sweep
-
-    result = run_sweep(MINILM, "none", ["full"], "first", mock_tasks(), legacy_and_new, device="cpu", show_progress=False)
-    assert {row.status for row in result.rows} == {"existing"}
-    assert all(NONE.replace(" ", "_").replace("/", "__") in row.result_file for row in result.rows)
-    assert result.texts_encoded == 0
-
-
-def test_migration_moves_legacy_folders_into_experiments(mteb_module, legacy_and_new):
-    command = [sys.executable, "-m", "mteb_redundancy.mteb_bridge.results_layout", "migrate", str(legacy_and_new)]
-    dry = subprocess.run([*command, "--dry-run"], capture_output=True, text=True, timeout=300)
-    assert dry.returncode == 0 and f"would move {NONE}" in dry.stdout, dry.stderr[-2000:]
-    moved = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    assert moved.returncode == 0 and f"moved {NONE}" in moved.stdout, moved.stderr[-2000:]
-    assert sorted(p.name for p in (legacy_and_new / "results").iterdir()) == [BASE_FOLDER]
-    results = mteb_module.ResultCache(legacy_and_new).load_results(include_remote=False, load_experiments="match_name")
-    assert sorted((r.model_name, r.experiment_name, len(r.task_results)) for r in results.model_results) == [
-        (MINILM, "dim_32__prompt_instruction", 2), (MINILM, "prompt_none", 2)
-    ]
-    again = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    assert "Nothing to move" in again.stdout
-
-
-def test_redundancy_table_reads_both_layouts(mteb_module, tmp_path):
+def test_redundancy_table_names_each_experiment_by_its_variant(mteb_module, tmp_path):
     from mteb_redundancy import get_encoder
     from mteb_redundancy.analyses.redundancy.report import load_rows, report
     from mteb_redundancy_tasks.redundancy import RedundancyWikiSmall
@@ -212,7 +149,6 @@ def test_redundancy_table_reads_both_layouts(mteb_module, tmp_path):
     for name in (f"{MINILM} (prompt=prefix, dim=64)", NONE):
         mteb_module.evaluate(get_encoder(name, device="cpu"), [RedundancyWikiMini()], cache=mteb_module.ResultCache(tmp_path),
                              co2_tracker=False, show_progress_bar=False)
-    to_legacy(tmp_path, NONE)
     rows = load_rows(tmp_path, "RedundancyWikiMini")
     assert [row.model for row in rows] == [f"{MINILM} (prompt=none)", f"{MINILM} (prompt=prefix, dim=64)"]
     text = report(rows)

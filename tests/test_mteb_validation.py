@@ -1,61 +1,158 @@
-"""MTEB's own checks of what is registered, run over everything this project and its first-party
-plugins register (a fast, offline subset of mteb's test suite: ``tests/test_tasks/test_metadata.py``,
+"""MTEB's own checks of what is registered (``mteb_bridge.validation``, the checks
+`mteb-redundancy plugins --check` runs), over everything this project and its first-party plugins
+register: a fast, offline subset of mteb's test suite (``tests/test_tasks/test_metadata.py``,
 ``tests/test_models/test_model_meta.py``, ``tests/test_ensure_no_torch_at_import.py``). MTEB's suite
-must stay green with the extension installed; these catch a regression without running it."""
+must stay green with the extension installed; these catch a regression without running it. The checks
+are shown to fail on a plugin whose task leaves metadata empty, and on variants with broken fields."""
 
 from __future__ import annotations
 
-import json
+import os
 import subprocess
 import sys
+import textwrap
+from pathlib import Path
 
 import pytest
 
+BIN = Path(sys.executable).parent
 
 @pytest.fixture(scope="module")
-def registry(mteb_module):
+def report(mteb_module):
+    from mteb_redundancy.registration import check_plugins
+
+    return check_plugins()
+
+
+def test_the_projects_own_plugins_pass_mtebs_checks(mteb_module, report):
     from mteb_redundancy.plugins import get_registry
 
-    return get_registry()
+    registry = get_registry()
+    assert not report.failures, "\n".join(map(str, report.failures[:20]))
+    # what was checked: every task MTEB lists for the plugins, and every variant
+    assert {"mteb_redundancy_tasks.plugin", "mteb_redundancy.default_plugins.models", "offline_models"} <= set(registry.plugins)
+    listed = mteb_module.get_tasks(tasks=list(registry.tasks), exclude_superseded=False, exclude_aggregate=False, exclude_beta=False)
+    assert sorted(report.tasks) == sorted(t.metadata.name for t in listed) and len(report.tasks) >= 9
+    assert len(report.models) > 500
 
 
-@pytest.fixture(scope="module")
-def variant_metas(mteb_module) -> dict:
+def test_one_plugins_check_covers_the_models_it_gives_weights_to(mteb_module):
+    from mteb_redundancy.registration import check_plugins
+
+    offline = check_plugins("offline_models")
+    assert not offline.failures and not offline.tasks
+    assert any(name.startswith("sentence-transformers/all-MiniLM-L6-v2 (") for name in offline.models)
+    with pytest.raises(ValueError, match="Did you mean 'offline_models'"):
+        check_plugins("ofline_models")
+
+
+def test_a_task_with_empty_metadata_fields_fails_by_field(mteb_module):
+    from mteb.abstasks.classification import AbsTaskClassification
+    from mteb.abstasks.task_metadata import TaskMetadata
+
+    from mteb_redundancy.mteb_bridge.validation import task_failures
+
+    class HalfFilled(AbsTaskClassification):
+        metadata = TaskMetadata(
+            name="HalfFilledTopics", description="Topics.", dataset={"path": "my-org/topics", "revision": "1"},
+            type="Classification", category="t2c", main_score="accuracy", eval_langs=["eng-Latn"],
+            prompt={"query": "Classify"},
+        )
+
+    failures = task_failures(HalfFilled, "my-plugin")
+    assert {(f.plugin, f.kind, f.name) for f in failures} == {("my-plugin", "task", "HalfFilledTopics")}
+    assert {f.field for f in failures} == {
+        "name",  # never registered with MTEB
+        "reference", "date", "domains", "task_subtypes", "license", "annotations_creators", "dialect",
+        "sample_creation", "bibtex_citation", "prompt", "descriptive_stats",
+    }
+
+
+def test_variants_with_broken_fields_fail_by_field(mteb_module):
     from mteb_redundancy.models.variants import load_variant
     from mteb_redundancy.mteb_bridge.registries import metas_loaded_by
+    from mteb_redundancy.mteb_bridge.validation import model_failures
 
     metas = metas_loaded_by(load_variant)
-    assert len(metas) > 500
-    return metas
+    key = "sentence-transformers/all-MiniLM-L6-v2 (prompt=none, dim=64)"
+    good = metas[key]
+    broken = {
+        "no revision": good.model_copy(update={"revision": None}),
+        "adapted from itself": good.model_copy(update={"adapted_from": good.name}),
+        "no experiment": good.model_copy(update={"experiment_kwargs": None}),
+        "its twin": metas[key],
+        "no embedding parameters": good.model_copy(update={"name": "my-org/unknown-to-mteb", "n_embedding_parameters": None}),
+    }
+    failures = model_failures({key: good, **broken}, lambda name: "my-plugin")
+    fields: dict[str, set] = {}
+    for failure in failures:
+        fields.setdefault(failure.name, set()).add(failure.field)
+    # the copies are not registered with MTEB, so MTEB's model-type filter does not list them either
+    assert fields == {
+        "no revision": {"revision", "model_type"},
+        "adapted from itself": {"adapted_from", "experiment_kwargs", "model_type"},  # and the same folder as the original
+        "no experiment": {"experiment_kwargs", "model_type"},
+        "its twin": {"experiment_kwargs"},  # the same result folder as the variant it is
+        "no embedding parameters": {"n_embedding_parameters", "model_type"},
+    }, failures
+    assert all(f.plugin == "my-plugin" and f.kind == "model" for f in failures)
 
 
-def mteb_base_meta(mteb_module, name):
-    """MTEB's own ModelMeta of a base model, or None where MTEB does not know it."""
-    from mteb.models.model_implementations import MODEL_REGISTRY
-
-    meta = MODEL_REGISTRY.get(name)
-    return meta if meta is not None and meta.experiment_kwargs is None else None
+HALF_FILLED_PLUGIN = '''
+from mteb.abstasks.classification import AbsTaskClassification
+from mteb.abstasks.task_metadata import TaskMetadata
+from mteb_redundancy import hookimpl
 
 
-# --------------------------------------------------------------------------------------------
-# tasks: mteb's test_all_metadata_is_filled_and_valid
-# --------------------------------------------------------------------------------------------
-def test_every_task_passes_mtebs_metadata_checks(mteb_module, registry):
-    from mteb.abstasks import AbsTaskRetrieval
+class HalfFilledTopics(AbsTaskClassification):
+    metadata = TaskMetadata(name="HalfFilledTopics", description="Topics of short texts.",
+                            dataset={"path": "my-org/topics", "revision": "1"}, type="Classification",
+                            category="t2c", main_score="accuracy", eval_langs=["eng-Latn"],
+                            reference="https://example.org/topics", date=("2020-01-01", "2020-12-31"))
 
-    assert registry.tasks
-    listed = mteb_module.get_tasks(tasks=list(registry.tasks), exclude_superseded=False, exclude_aggregate=False, exclude_beta=False)
-    assert sorted(t.metadata.name for t in listed) == sorted(registry.tasks)
-    for task in listed:
-        name, metadata = task.metadata.name, task.metadata
-        metadata._validate_metadata()
-        assert metadata.is_filled(), (name, [f for f in type(metadata).model_fields if getattr(metadata, f) is None])
-        assert metadata.dataset.get("trust_remote_code", False) is False, name
-        assert isinstance(metadata.simplified_task_type, str), name
-        assert metadata.descriptive_stats is not None, f"{name}: no descriptive statistics"
-        assert metadata.n_samples, name
-        if isinstance(metadata.prompt, dict):
-            assert isinstance(task, AbsTaskRetrieval), name
+
+@hookimpl
+def register_tasks(register):
+    register(HalfFilledTopics)
+'''
+
+
+def installed_plugin(site: Path, name: str, source: str) -> Path:
+    """A plugin installed into ``site`` as pip installs one: the module and its dist-info with the entry point."""
+    (site / name).mkdir(parents=True)
+    (site / name / "__init__.py").write_text(source)
+    info = site / f"{name}-0.0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name.replace('_', '-')}\nVersion: 0.0.1\n")
+    (info / "entry_points.txt").write_text(f"[mteb_redundancy]\n{name} = {name}\n")
+    return site
+
+
+def test_plugins_check_names_the_plugin_the_task_and_each_empty_field(tmp_path):
+    site = installed_plugin(tmp_path / "site", "half_filled_plugin", HALF_FILLED_PLUGIN)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")])}
+    command = [str(BIN / "mteb-redundancy"), "plugins", "--check", "half_filled_plugin"]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
+    assert result.returncode == 1, result.stdout + result.stderr[-3000:]
+    failed = [line for line in result.stdout.splitlines() if line.startswith("FAIL ")]
+    prefix = "FAIL plugin 'half_filled_plugin', task 'HalfFilledTopics', field "
+    assert all(line.startswith(prefix) for line in failed), failed
+    fields = {line[len(prefix):].split(":")[0] for line in failed}
+    assert fields == {"domains", "task_subtypes", "license", "annotations_creators", "dialect", "sample_creation",
+                      "bibtex_citation", "descriptive_stats"}
+    assert f"{len(failed)} of MTEB's checks failed on 1 tasks and 0 model variants of plugin 'half_filled_plugin'" in result.stdout
+
+    mine = subprocess.run([*command[:-1], "mteb_redundancy_tasks.plugin"], capture_output=True, text=True, env=env, timeout=600)
+    assert mine.returncode == 0 and "FAIL" not in mine.stdout, mine.stdout[-3000:] + mine.stderr[-3000:]
+
+
+def test_plugins_check_reports_a_plugin_that_fails_to_load(tmp_path):
+    site = installed_plugin(tmp_path / "site", "unloadable_plugin", "raise RuntimeError('broken at import')\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")])}
+    command = [str(BIN / "mteb-redundancy"), "plugins", "--check", "unloadable_plugin"]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
+    assert result.returncode == 1, result.stdout + result.stderr[-3000:]
+    assert "FAIL plugin 'unloadable_plugin' failed to load: RuntimeError: broken at import" in result.stdout
 
 
 def test_descriptive_statistics_describe_the_tasks_data(mteb_module):
@@ -65,62 +162,6 @@ def test_descriptive_statistics_describe_the_tasks_data(mteb_module):
         assert task.metadata.n_samples[split] == n
         task.load_data()
         assert len(task.dataset[split]) == n
-
-
-# --------------------------------------------------------------------------------------------
-# models: mteb's test_model_meta.py
-# --------------------------------------------------------------------------------------------
-def test_every_variant_has_a_name_and_a_revision(variant_metas):
-    missing = [key for key, meta in variant_metas.items() if meta.name is None or meta.revision is None]
-    assert not missing, missing[:5]
-
-
-def test_training_datasets_can_be_derived(variant_metas):
-    for key, meta in variant_metas.items():
-        assert meta.name != meta.adapted_from, key
-        meta.get_training_datasets()
-
-
-def test_n_embedding_parameters_as_mteb_asks(mteb_module, variant_metas):
-    """MTEB: a model that is not in its historic list must have n_embedding_parameters, and one
-    that is must not. A variant carries its base model's name, so it follows the base model."""
-    for key, meta in variant_metas.items():
-        if not meta.open_weights or "text" not in meta.modalities:
-            continue
-        base = mteb_base_meta(mteb_module, meta.name)
-        if base is not None:
-            assert meta.n_embedding_parameters == base.n_embedding_parameters, key
-        else:
-            assert meta.n_embedding_parameters is not None, key
-
-
-@pytest.mark.filterwarnings("ignore:is_cross_encoder is deprecated:DeprecationWarning")
-def test_metas_round_trip_as_result_folders_store_them(mteb_module, variant_metas):
-    from mteb.models import ModelMeta
-
-    for meta in list(variant_metas.values())[::7]:
-        hash(meta)
-        text = json.dumps(meta.to_dict(), default=str)
-        loaded = ModelMeta.model_validate_json_resolved(text)
-        assert (loaded.name, loaded.revision, loaded.experiment_name) == (meta.name, meta.revision, meta.experiment_name)
-        assert loaded.loader is meta.loader
-
-
-def test_every_variant_is_its_own_experiment_in_a_safe_folder(variant_metas):
-    from mteb_redundancy.mteb_bridge.results_layout import check_meta_paths
-
-    folders = {}
-    for key, meta in variant_metas.items():
-        check_meta_paths(meta)
-        assert meta.experiment_kwargs and meta.experiment_name, key
-        folders.setdefault((meta.name, meta.revision, meta.experiment_name), []).append(key)
-    shared = {folder: keys for folder, keys in folders.items() if len(keys) > 1}
-    assert not shared, list(shared.items())[:3]
-
-
-def test_model_type_filters_see_the_variants(mteb_module, variant_metas):
-    dense = mteb_module.get_model_metas(model_types=["dense"])
-    assert sum(meta.loader is next(iter(variant_metas.values())).loader for meta in dense) == len(variant_metas)
 
 
 def test_importing_mteb_imports_no_torch():

@@ -27,7 +27,8 @@ def _loaded(mteb, name):
 
 
 def test_tasks_are_registered_with_their_types_and_instructions(mteb_module):
-    from mteb_redundancy.models.styles import DEFAULT_INSTRUCTIONS, resolve_prompt
+    from mteb_redundancy.models.prompts import resolve_prompt
+    from mteb_redundancy.models.styles import DEFAULT_INSTRUCTIONS
 
     tasks = {t.metadata.name: t for t in mteb_module.get_tasks(tasks=list(OFFLINE_TASKS))}
     assert {name: t.metadata.type for name, t in tasks.items()} == OFFLINE_TASKS

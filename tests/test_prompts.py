@@ -2,10 +2,10 @@
 
 import pytest
 
+from mteb_redundancy.models.prompts import resolve_prompt
 from mteb_redundancy.models.styles import (
     DEFAULT_INSTRUCTIONS,
     TASK_TYPE_INSTRUCTIONS,
-    resolve_prompt,
 )
 
 

@@ -57,7 +57,7 @@ def test_a_killed_ray_job_resumes_with_only_the_missing_texts(tmp_path, texts_fi
     root = tmp_path / "cache"
     command = [
         sys.executable, "-m", "mteb_redundancy.cli", "encode", "-m", VARIANT, "--texts", str(texts_file),
-        "--engine", "ray", "--num-cpus", "2", "--batch-size", "8", "--cache", str(root), "--quiet",
+        "--engine", "ray", "--num-cpus", "2", "--shard-size", "8", "--cache", str(root), "--no-progress",
     ]
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     job = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)

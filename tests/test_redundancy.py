@@ -133,14 +133,14 @@ def test_table_and_plot_commands_read_the_result_folder(prefix_run, prefix_score
     from mteb_redundancy.cli import main
 
     out = tmp_path / "table.csv"
-    assert main(["redundancy-table", str(prefix_run), "--task", TASK, "--format", "csv", "--out", str(out)]) == 0
+    assert main(["redundancy-table", "--output-folder", str(prefix_run), "--task", TASK, "--format", "csv", "--table", str(out)]) == 0
     rows = list(csv.DictReader(io.StringIO(out.read_text())))
     (twonn_row,) = [r for r in rows if r["measure"] == "twonn"]
     assert twonn_row["model"] == PREFIX
     assert float(twonn_row["document"]) == pytest.approx(prefix_scores["twonn_retrieval_document"], abs=0.01)
 
     png = tmp_path / "redundancy.png"
-    assert main(["redundancy-plot", str(prefix_run), "--task", TASK, "--out", str(png)]) == 0
+    assert main(["redundancy-plot", "--output-folder", str(prefix_run), "--task", TASK, "--plot", str(png)]) == 0
     assert png.stat().st_size > 10_000
     fig = figure(load_rows(prefix_run, TASK))
     assert [len(ax.lines) for ax in fig.axes] == [5, 5]

@@ -55,11 +55,31 @@ def _cmd_models(args: argparse.Namespace, rest: list[str]) -> int:
 
 def _cmd_plugins(args: argparse.Namespace, rest: list[str]) -> int:
     registry = _registered()
+    if args.check is not None:
+        return _check_plugins(args.check or None)
     for name in registry.plugins:
         print(name)
     for error in registry.errors:
         print(f"ERROR: {error}", file=sys.stderr)
     return 1 if registry.errors else 0
+
+
+def _check_plugins(plugin: str | None) -> int:
+    from mteb_redundancy.registration import check_plugins
+
+    try:
+        report = check_plugins(plugin)
+    except ValueError as error:
+        print(f"mteb-redundancy plugins: error: {error}", file=sys.stderr)
+        return 2
+    for failure in report.failures:
+        print(f"FAIL {failure}")
+    checked = f"{len(report.tasks)} tasks and {len(report.models)} model variants of {f'plugin {plugin!r}' if plugin else 'every plugin'}"
+    if report.failures:
+        print(f"{len(report.failures)} of MTEB's checks failed on {checked}.")
+        return 1
+    print(f"{checked.capitalize()} pass MTEB's offline metadata checks.")
+    return 0
 
 
 def _cmd_tasks(args: argparse.Namespace, rest: list[str]) -> int:
@@ -120,6 +140,11 @@ def register_commands(commands):
     models.set_defaults(handler=_cmd_models)
 
     plugins = commands.add_parser("plugins", help="list loaded plugins and the errors of broken ones")
+    plugins.add_argument(
+        "--check", nargs="?", const="", default=None, metavar="NAME",
+        help="run MTEB's offline task-metadata and model-meta checks over everything one plugin (or, "
+        "without NAME, every plugin) registers; exit code 1 if any fails",
+    )
     plugins.set_defaults(handler=_cmd_plugins)
 
     tasks = commands.add_parser("tasks", help="list the tasks plugins registered")

@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from mteb_redundancy.analyses.options import add_model_options
+
 
 def _tasks(names: list[str], texts_files: list[str], text_field: str):
     import mteb
@@ -47,7 +49,9 @@ def _encode(args: argparse.Namespace, rest: list[str]) -> int:
     summary = []
     for variant in args.model:
         started = time.perf_counter()
-        encoder = get_encoder(variant, cache=cache, show_progress=not args.quiet, precision=args.precision)
+        encoder = get_encoder(
+            variant, device=args.device, cache=cache, show_progress=not args.no_progress, precision=args.precision
+        )
         try:
             jobs = plan_jobs(encoder, tasks, cache)
         except PlanError as error:
@@ -62,16 +66,17 @@ def _encode(args: argparse.Namespace, rest: list[str]) -> int:
             from mteb_redundancy.engines.ray_engine import encode_ray
 
             stats = encode_ray(
-                encoder, jobs, cache_root=cache.root, address=args.address,
+                encoder, jobs, cache_root=cache.root, device=args.device, address=args.address,
                 actors=args.actors, cpus_per_actor=args.cpus_per_actor, gpus_per_actor=args.gpus_per_actor,
-                batch_size=args.batch_size, num_cpus=args.num_cpus, progress=not args.quiet,
+                batch_size=args.shard_size, model_batch_size=args.batch_size, num_cpus=args.num_cpus,
+                progress=not args.no_progress,
             )
             record.update(vars(stats))
             encoded = stats.texts_encoded
         else:
             from mteb_redundancy.engines.local import encode_local
 
-            encoded = encode_local(encoder, jobs)
+            encoded = encode_local(encoder, jobs, batch_size=args.batch_size)
             record["texts_encoded"] = encoded
         record["seconds"] = time.perf_counter() - started
         print(f"{variant}: encoded {encoded} text(s) in {record['seconds']:.1f} s ({args.engine}) into {cache.root}")
@@ -96,9 +101,8 @@ def add_parser(commands) -> None:
     encode.add_argument("--actors", type=int, help="actors in the pool (default: one per GPU, else one per --cpus-per-actor CPUs)")
     encode.add_argument("--cpus-per-actor", type=float, default=1)
     encode.add_argument("--gpus-per-actor", type=float)
-    encode.add_argument("--batch-size", type=int, default=256, help="texts per Ray batch, i.e. per cache shard (default 256)")
-    encode.add_argument("--precision", choices=("float32", "bfloat16", "auto"))
+    encode.add_argument("--shard-size", type=int, default=256, help="texts per Ray batch, i.e. per cache shard (default 256)")
     encode.add_argument("--cache", help="the cache folder (default: MTEB_REDUNDANCY_CACHE or ~/.cache/mteb-redundancy/embeddings)")
     encode.add_argument("--json", help="also write what was done, with timings, to this JSON file")
-    encode.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_model_options(encode)
     encode.set_defaults(handler=_encode)

@@ -24,10 +24,11 @@ from tqdm.auto import tqdm
 from mteb_redundancy.models.backends import create_backend
 from mteb_redundancy.models.cache import CacheKey, EmbeddingCache, cache_disabled
 from mteb_redundancy.models.names import VariantName
+from mteb_redundancy.models.prompts import get_style
 from mteb_redundancy.models.quantization import Quantizer, check_applies
 from mteb_redundancy.models.reduction import Reducer, check_dimension
 from mteb_redundancy.models.spec import ModelSpec
-from mteb_redundancy.models.styles import Prompt, get_style
+from mteb_redundancy.models.styles import Prompt
 
 if TYPE_CHECKING:
     from mteb.abstasks.task_metadata import TaskMetadata

@@ -19,7 +19,6 @@ from mteb.models import ModelMeta
 
 from mteb_redundancy.models.encoder import PromptedEncoder
 from mteb_redundancy.models.names import (
-    DEFAULT_PRECISION,
     VariantName,
     looks_like_variant,
     parse_variant_name,
@@ -140,11 +139,6 @@ def variant_of_meta(meta: ModelMeta) -> VariantName | None:
     if "prompt" in kwargs and meta.name:
         try:
             return VariantName.from_experiment(meta.name, kwargs)
-        except ValueError:
-            return None
-    if meta.name and looks_like_variant(meta.name):  # the legacy layout: the variant's own name
-        try:
-            return parse_variant_name(meta.name)
         except ValueError:
             return None
     return None
@@ -362,30 +356,12 @@ def get_encoder(
     return encoder
 
 
-def legacy_name_as_experiment(model_name: str, precision: str | None = None) -> tuple[str, dict] | None:
-    """``(base, experiment kwargs)`` for the name of a result folder written in the legacy layout
-    (a variant under its own name), or ``None`` for any other model. ``precision`` is the one its
-    results recorded, if any."""
-    if not looks_like_variant(model_name):
-        return None
-    try:
-        variant = parse_variant_name(model_name)
-    except ValueError:
-        return None
-    return variant.base, variant.experiment_kwargs(precision if precision != DEFAULT_PRECISION else None)
-
-
 def result_variant_name(model_name: str, model_meta: ModelMeta | None) -> str:
     """The name to show for a model's results: the variant's canonical name (with a precision other
-    than float32) for a variant in either layout, else the model's name."""
+    than float32) for a variant, else the model's name."""
     if model_meta is not None:
         variant = variant_of_meta(model_meta)
         if variant is not None:
             precision = (model_meta.experiment_kwargs or {}).get("precision")
             return str(dataclasses.replace(variant, precision=precision))
-    if looks_like_variant(model_name):
-        try:
-            return str(parse_variant_name(model_name))
-        except ValueError:
-            pass
     return model_name

@@ -13,8 +13,9 @@ public lookups so that
   of its base model (``mteb_bridge.results_layout``).
 
 A wrapper replaces the function wherever an ``mteb`` module bound it, so MTEB's own callers see it
-too. What to register is decided elsewhere (``mteb_redundancy.registration``); nothing here imports
-the rest of the project.
+too. What to register, and what the project's names mean, is decided elsewhere
+(``mteb_redundancy.registration`` passes it in as a :class:`Resolver`): of the project, this module
+imports only ``mteb_bridge.results_layout``, where the result folders are.
 """
 
 from __future__ import annotations
@@ -37,6 +38,11 @@ def model_registry() -> dict:
     return importlib.import_module("mteb.models.model_implementations").MODEL_REGISTRY
 
 
+def task_registry() -> dict:
+    """MTEB's registry of task classes by name."""
+    return importlib.import_module("mteb.get_tasks")._TASKS_REGISTRY
+
+
 def add_model_metas(metas: Mapping[str, object] | Iterable) -> None:
     """Add ``ModelMeta``s under the names MTEB looks them up by: a mapping ``{name: meta}`` (a
     variant's name is not its ``ModelMeta.name``, which is its base model's), or metas by their name."""
@@ -55,7 +61,7 @@ def add_tasks(task_classes: Mapping[str, type], plugin_of: Mapping[str, str]) ->
     """Add task classes by name; a name MTEB itself uses, or one that is not a single file name (it
     names the result file), is refused with a warning."""
     tasks_module = importlib.import_module("mteb.get_tasks")
-    known = tasks_module._TASKS_REGISTRY
+    known = task_registry()
     added = []
     for name, task_class in task_classes.items():
         existing = known.get(name)
@@ -115,15 +121,15 @@ class Resolver:
     ``resolve_model(name)``: the registered name to look up instead of ``name`` (a variant's canonical
     name, added to the registry if it was resolved on demand), ``None`` to leave ``name`` to MTEB; it
     raises a clear error for a name that is meant as the project's and does not resolve.
-    ``variant_results(name)``: for a variant's name, ``(base, experiment kwargs to match, legacy
-    folder name)``; ``None`` for any other name. ``resolve_experiment(base, kwargs)``: the registered
+    ``variant_results(name)``: for a variant's name, ``(base, experiment kwargs to match)``; ``None``
+    for any other name. ``resolve_experiment(base, kwargs)``: the registered
     name of the variant that an experiment of ``base`` with these kwargs is (``None`` if none). ``kwargs_match(wanted, found)``: whether an experiment's
     kwargs on disk are the wanted variant's. ``variant_metas_in(cache)``: the ``ModelMeta``s of the
     variants with results in a cache (for ``submit_results`` without models).
     """
 
     resolve_model: Callable[[str], str | None]
-    variant_results: Callable[[str], tuple[str, dict, str] | None]
+    variant_results: Callable[[str], tuple[str, dict] | None]
     kwargs_match: Callable[[dict, dict], bool]
     variant_metas_in: Callable[[object], list]
     resolve_experiment: Callable[[str, Mapping], str | None] = lambda name, kwargs: None
@@ -206,17 +212,16 @@ def wrap_lookups(before_lookup: Callable[[], None], resolver: Resolver) -> None:
 # ResultCache: a variant's results by the variant's name
 
 
-def _experiment_metas(cache, name: str, resolver: Resolver, include_remote: bool) -> tuple[list, str | None]:
+def _experiment_metas(cache, name: str, resolver: Resolver, include_remote: bool) -> list:
     from mteb_redundancy.mteb_bridge.results_layout import experiment_metas_on_disk
 
     found = resolver.variant_results(name)
     if found is None:
-        return [], None
-    base, wanted, legacy_name = found
-    metas = experiment_metas_on_disk(
+        return []
+    base, wanted = found
+    return experiment_metas_on_disk(
         cache, base, lambda data: resolver.kwargs_match(wanted, dict(data.get("experiment_kwargs") or {})), include_remote=include_remote
     )
-    return metas, legacy_name
 
 
 def _wrap_result_cache(before_lookup: Callable[[], None], resolver: Resolver) -> None:
@@ -233,9 +238,10 @@ def _wrap_result_cache(before_lookup: Callable[[], None], resolver: Resolver) ->
             include_remote = kwargs.get("include_remote", True)
             experiments, plain = [], []
             for model in models:
-                metas, legacy_name = _experiment_metas(self, model, resolver, include_remote)
+                metas = _experiment_metas(self, model, resolver, include_remote)
                 experiments += metas
-                plain.append(legacy_name or model)  # a variant's legacy folder has its canonical name
+                if not metas:
+                    plain.append(model)
             if not experiments:
                 return original(self, plain, tasks, **kwargs)
             from mteb.results import BenchmarkResults
@@ -243,8 +249,8 @@ def _wrap_result_cache(before_lookup: Callable[[], None], resolver: Resolver) ->
             by_kwargs = {**kwargs, "load_experiments": "match_kwargs"}
             by_kwargs.pop("experiment_kwargs", None)
             found = original(self, experiments, tasks, **by_kwargs)
-            rest = original(self, plain, tasks, **kwargs)
-            return BenchmarkResults(model_results=[*found.model_results, *rest.model_results], benchmark=found.benchmark)
+            rest = original(self, plain, tasks, **kwargs).model_results if plain else []
+            return BenchmarkResults(model_results=[*found.model_results, *rest], benchmark=found.benchmark)
 
         return load_results
 
@@ -265,9 +271,9 @@ def _wrap_result_cache(before_lookup: Callable[[], None], resolver: Resolver) ->
             rest = []
             for model in items:
                 if isinstance(model, str) and resolver.variant_results(model) is not None:
-                    metas, legacy_name = _experiment_metas(self, model, resolver, include_remote=False)
+                    metas = _experiment_metas(self, model, resolver, include_remote=False)
                     if not metas:
-                        raise ValueError(_no_variant_results(self, model, legacy_name))
+                        raise ValueError(_no_variant_results(self, model))
                     variant_metas += metas
                 else:
                     rest.append(model)
@@ -284,16 +290,8 @@ def _wrap_result_cache(before_lookup: Callable[[], None], resolver: Resolver) ->
         setattr(ResultCache, attribute, wrapper)
 
 
-def _no_variant_results(cache, model: str, legacy_name: str | None) -> str:
+def _no_variant_results(cache, model: str) -> str:
     from pathlib import Path
 
-    from mteb_redundancy.mteb_bridge.results_layout import legacy_folder_name
-
     results = Path(cache.cache_path) / "results"
-    if legacy_name and (results / legacy_folder_name(legacy_name)).is_dir():
-        return (
-            f"The results of {model!r} in {results} are in the old layout (a folder of the variant's own name, "
-            f"{legacy_folder_name(legacy_name)}); move them into the base model's experiments/ folder first: "
-            f"python -m mteb_redundancy.mteb_bridge.results_layout migrate {cache.cache_path}"
-        )
     return f"Model {model!r} not found in local cache {results}. Please evaluate it first (mteb run -m \"{model}\" ...)."

@@ -1,37 +1,23 @@
-"""Where MTEB puts a result, and the project's two layouts of them.
+"""Where MTEB puts a variant's results, and the checks that keep them inside the output folder.
 
 A variant is an MTEB *experiment* of its base model: its ``ModelMeta`` has the base model's name and
 revision and the variant's options as ``experiment_kwargs``, so MTEB writes its results to
 
     <output>/results/<org__model>/<revision>/experiments/<experiment_name>/<Task>.json
 
-(``experiment_name`` is MTEB's serialization of the kwargs, e.g. ``dim_64__prompt_none``). Before,
-each variant was a model of its own: ``<output>/results/<org__model>_(prompt=none,_dim=64)/<revision>/``
-(the *legacy* layout). This module reads both, moves legacy folders to the experiment layout
-(:func:`migrate`), and checks that every name that becomes a folder stays a single folder name, so
-that no write lands outside the output folder whatever a plugin or a ``models.toml`` says.
-
-    python -m mteb_redundancy.mteb_bridge.results_layout migrate results [--dry-run]
-
-What a variant is (``models.names``) is passed in; only the command line uses the project's own
-naming (``models.variants.legacy_name_as_experiment``).
+(``experiment_name`` is MTEB's serialization of the kwargs, e.g. ``dim_64__prompt_none``). This
+module reads them and checks that every name that becomes a folder stays a single folder name, so
+that no write lands outside the output folder whatever a plugin or a ``models.toml`` says. What a
+variant is (``models.names``) is passed in by the caller; nothing here imports the rest of the project.
 """
 
 from __future__ import annotations
 
-import argparse
 import functools
 import json
-import logging
 import re
-import shutil
-import sys
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
-
-logger = logging.getLogger(__name__)
 
 EXPERIMENTS_FOLDER = "experiments"  # MTEB's name for it (mteb.cache.result_cache)
 META_FILE = "model_meta.json"
@@ -91,15 +77,8 @@ def task_result_path(cache, task_name: str, meta) -> Path:
     return path
 
 
-def experiment_name(experiment_kwargs: Mapping[str, Any] | None) -> str | None:
-    """MTEB's folder name for an experiment's kwargs (``None`` for none)."""
-    from mteb.models.model_meta import _serialize_experiment_kwargs_to_name
-
-    return _serialize_experiment_kwargs_to_name(experiment_kwargs)
-
-
-def legacy_folder_name(name: str) -> str:
-    """The folder MTEB gave a model named ``name`` (the legacy layout's variant folders)."""
+def model_folder_name(name: str) -> str:
+    """MTEB's folder name of the model called ``name`` (``ModelMeta.model_name_as_path``)."""
     return name.replace("/", "__").replace(" ", "_")
 
 
@@ -107,19 +86,13 @@ def legacy_folder_name(name: str) -> str:
 # Reading
 
 
-def load_task_result(cache, task_name: str, meta, legacy_name: str | None = None):
-    """``(TaskResult, path)`` of ``meta`` on ``task_name`` in ``cache``: the experiment layout first,
-    then the legacy folder of ``legacy_name`` (same revision); ``(None, experiment path)`` if neither."""
+def load_task_result(cache, task_name: str, meta):
+    """``(TaskResult, path)`` of ``meta`` on ``task_name`` in ``cache``; ``(None, path)`` if there is none."""
     from mteb.results import TaskResult
 
     path = task_result_path(cache, task_name, meta)
     if path.exists():
         return TaskResult.from_disk(path), path
-    if legacy_name is not None:
-        legacy = Path(cache.cache_path) / "results" / legacy_folder_name(legacy_name) / (meta.revision or "no_revision_available")
-        legacy_file = legacy / f"{task_name}.json"
-        if legacy_file.exists():
-            return TaskResult.from_disk(legacy_file), legacy_file
     return None, path
 
 
@@ -132,7 +105,7 @@ def experiment_metas_on_disk(cache, base_name: str | None, match: Callable[[dict
     roots = [Path(cache.cache_path) / "results"]
     if include_remote:
         roots.append(Path(cache.remote_results_path))
-    model_folder = legacy_folder_name(base_name) if base_name is not None else "*"
+    model_folder = model_folder_name(base_name) if base_name is not None else "*"
     found = []
     for root in roots:
         for meta_file in sorted(root.glob(f"{model_folder}/*/{EXPERIMENTS_FOLDER}/*/{META_FILE}")):
@@ -157,140 +130,3 @@ def load_model_results(output_folder: str | Path, tasks: Iterable[str] | None = 
         require_model_meta=True,
     )
     return list(results.model_results)
-
-
-# ----------------------------------------------------------------------------------------------
-# Moving legacy folders
-
-
-@dataclass(frozen=True)
-class Move:
-    source: Path
-    target: Path
-    model: str  # the variant's name
-    base: str  # its base model's name
-    experiment_kwargs: Mapping[str, Any]
-
-
-def _recorded_precision(folder: Path) -> str | None:
-    """The precision the project's own task types recorded in the folder's results, if one."""
-    seen = set()
-    for path in folder.glob("*.json"):
-        if path.name == META_FILE:
-            continue
-        try:
-            scores = json.loads(path.read_text("utf-8")).get("scores", {})
-        except (OSError, ValueError):
-            continue
-        for split_scores in scores.values():
-            for entry in split_scores:
-                # a string: the encoding's precision ("bfloat16"); a number would be a classification score
-                if isinstance(entry, dict) and isinstance(entry.get("precision"), str):
-                    seen.add(entry["precision"])
-    return seen.pop() if len(seen) == 1 else None
-
-
-def plan_migration(output_folder: str | Path, as_experiment: Callable[[str, str | None], tuple[str, dict] | None]) -> list[Move]:
-    """The legacy variant folders under ``<output_folder>/results`` and where each goes.
-    ``as_experiment(model_name, precision)`` gives ``(base name, experiment kwargs)`` for a variant's
-    name, or ``None`` for a model that is not a variant."""
-    root = Path(output_folder) / "results"
-    moves = []
-    for meta_file in sorted(root.glob(f"*/*/{META_FILE}")):
-        folder = meta_file.parent
-        try:
-            data = json.loads(meta_file.read_text("utf-8"))
-        except (OSError, ValueError):
-            continue
-        if data.get("experiment_kwargs"):
-            continue
-        converted = as_experiment(str(data.get("name")), _recorded_precision(folder))
-        if converted is None:
-            continue
-        base, kwargs = converted
-        revision = folder.name
-        check_path_component("model name", legacy_folder_name(base))
-        check_path_component("revision", revision)
-        name = check_path_component("experiment name", experiment_name(kwargs))
-        target = root / legacy_folder_name(base) / revision / EXPERIMENTS_FOLDER / name
-        moves.append(Move(folder, target, str(data.get("name")), base, kwargs))
-    return moves
-
-
-def apply_move(move: Move) -> list[str]:
-    """Move one legacy folder's files into the experiment layout; a task file already in the target
-    is kept and the legacy one left where it is (reported). Returns what was left behind."""
-    source, target = move.source, move.target
-    data = json.loads((source / META_FILE).read_text("utf-8"))
-    base = move.base
-    adapted_from = data.get("adapted_from")
-    data.update(
-        name=base,
-        experiment_kwargs=dict(move.experiment_kwargs),
-        adapted_from=None if adapted_from == base else adapted_from,
-        loader_kwargs={**(data.get("loader_kwargs") or {}), "variant": move.model},
-    )
-    target.mkdir(parents=True, exist_ok=True)
-    left = []
-    for path in sorted(source.iterdir()):
-        if path.name == META_FILE:
-            continue
-        destination = target / path.name
-        if path.name == "run_settings.jsonl" and destination.exists():
-            with destination.open("a", encoding="utf-8") as out:
-                out.write(path.read_text("utf-8"))
-            path.unlink()
-        elif destination.exists():
-            left.append(f"{path} (a result is already at {destination})")
-        else:
-            shutil.move(str(path), str(destination))
-    meta_target = target / META_FILE
-    if not meta_target.exists():
-        meta_target.write_text(json.dumps(data, indent=4, default=str), "utf-8")
-    if not left:
-        (source / META_FILE).unlink()
-        source.rmdir()
-        if not any(source.parent.iterdir()):
-            source.parent.rmdir()
-    return left
-
-
-def migrate(output_folder: str | Path, *, dry_run: bool = False, as_experiment=None) -> list[Move]:
-    """Move every legacy variant folder under ``<output_folder>/results`` into its base model's
-    ``experiments/`` folder. ``as_experiment`` defaults to the project's variant names."""
-    if as_experiment is None:
-        from importlib import import_module
-
-        as_experiment = import_module("mteb_redundancy.models.variants").legacy_name_as_experiment
-    moves = plan_migration(output_folder, as_experiment)
-    for move in moves:
-        if not dry_run:
-            for line in apply_move(move):
-                logger.warning("left in place: %s", line)
-    return moves
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m mteb_redundancy.mteb_bridge.results_layout",
-        description="Move results written under a variant's own name into its base model's experiments/ folder.",
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-    move = commands.add_parser("migrate", help="move legacy variant folders (results/<model>_(prompt=...)/...)")
-    move.add_argument("output_folder", nargs="?", default="results", help="an `mteb run --output-folder` (default: results)")
-    move.add_argument("--dry-run", action="store_true", help="only say what would move")
-    args = parser.parse_args(argv)
-    output = Path(args.output_folder)
-    if not (output / "results").is_dir():
-        print(f"error: {output / 'results'} is not a folder; give the folder `mteb run --output-folder` wrote to.", file=sys.stderr)
-        return 2
-    moves = migrate(output, dry_run=args.dry_run)
-    for m in moves:
-        print(f"{'would move' if args.dry_run else 'moved'} {m.model}: {m.source} -> {m.target}")
-    if not moves:
-        print(f"Nothing to move under {output / 'results'}.")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -2,7 +2,8 @@
 
 ``InstructionDisplacementWiki`` embeds 200 neutral English queries -- Wikidata short descriptions
 of Wikipedia articles, noun phrases describing an entity like Ogawa et al.'s queries ("Major river in
-Siberia") -- under the six conditions of Ogawa et al. (``prompts.DISPLACEMENT_CONDITIONS``)::
+Siberia") -- under the six conditions of Ogawa et al.
+(``mteb_redundancy.analyses.displacement.conditions.DISPLACEMENT_CONDITIONS``)::
 
     mteb run -m "sentence-transformers/all-MiniLM-L6-v2 (prompt=instruction)" -t InstructionDisplacementWiki
 

@@ -1,11 +1,11 @@
 """``mteb-redundancy displacement-map``: Ogawa et al.'s cross-model map of instruction displacement.
 
-    mteb-redundancy displacement-map -m "<model A>" -m "<model B>" --out map.png [--reference NAME]
+    mteb-redundancy displacement-map -m "<model A>" -m "<model B>" --plot map.png [--reference NAME]
         [--k 200] [--table out.md|out.csv] [--task InstructionDisplacementWiki] [--points configuration|centroid]
 
 Embeds the task's queries under its conditions with every model (from the embedding cache where
 ``mteb run -t <task>`` already put them), aligns the models (``mteb_redundancy.analyses.displacement.map``) and
-writes the MDS map to ``--out``, the model-pair distance heatmap next to it
+writes the MDS map to ``--plot``, the model-pair distance heatmap next to it
 (``<stem>-distances<suffix>``) and, with ``--table``, the distances and points as Markdown or CSV.
 """
 
@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+
+from mteb_redundancy.analyses.options import add_model_options, add_output_options
 
 
 def add_parser(commands) -> None:
@@ -24,18 +26,17 @@ def add_parser(commands) -> None:
     )
     parser.add_argument("-m", "--model", dest="models", action="append", required=True, metavar="NAME",
                         help="a registered variant name (repeat for each model)")
-    parser.add_argument("--out", required=True, help="the map figure: .png, .svg or .pdf")
+    add_output_options(parser, folder=None, figure="the map figure: .png, .svg or .pdf", figure_required=True,
+                       table="also write the distances and points: .md or .csv")
     parser.add_argument("--reference", help="the model to align onto (default: least mean distance to the others)")
     parser.add_argument("--k", type=int, default=None, help="PCA dimension per model (default: the task's, 200)")
-    parser.add_argument("--table", help="also write the distances and points: .md or .csv")
     parser.add_argument("--task", default=None, help="the InstructionDisplacement task whose queries and conditions to use "
                         "(default: InstructionDisplacementWiki)")
     parser.add_argument("--points", choices=("configuration", "centroid"), default="configuration",
                         help="a map point is a model's whole query configuration under a condition (default), or its centroid")
     parser.add_argument("--pca-fit", choices=("base", "all"), default="base",
                         help="fit each model's PCA on its base condition (default, as Ogawa et al.) or on all conditions")
-    parser.add_argument("--device", help="torch device for models that must encode (default: automatic)")
-    parser.add_argument("--batch-size", type=int, default=None)
+    add_model_options(parser)
     parser.set_defaults(handler=run)
 
 
@@ -94,7 +95,7 @@ def run(args: argparse.Namespace, rest: list[str]) -> int:
     )
 
     try:
-        out = check_figure_path(args.out)
+        out = check_figure_path(args.plot)
         if args.table and Path(args.table).suffix.lower() not in (".md", ".csv"):
             return _fail(f"--table must end in .md or .csv; got {args.table!r}.")
         if args.k is not None and args.k < 1:
@@ -123,7 +124,10 @@ def run(args: argparse.Namespace, rest: list[str]) -> int:
     except (KeyError, ValueError) as error:
         return _fail(error.args[0] if error.args else str(error))
 
-    embeddings = collect_embeddings(args.models, inputs, device=args.device, batch_size=args.batch_size)
+    embeddings = collect_embeddings(
+        args.models, inputs, device=args.device, batch_size=args.batch_size, precision=args.precision,
+        show_progress=not args.no_progress,
+    )
     try:
         result = build_displacement_map(
             embeddings,

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from mteb_redundancy.models.prompts import get_style, registered_styles
 from mteb_redundancy.models.styles import (
     INSTRUCTION_TEMPLATE,
     INSTRUCTOR_TEMPLATE,
     TASK_TYPE_INSTRUCTIONS,
     Prompt,
     PromptTables,
-    get_style,
-    registered_styles,
 )
 
 DEFAULT_TASK = "InstructionDisplacementWiki"

@@ -74,7 +74,7 @@ class DisplacementMap:
     zero diagonal). ``points`` lists ``(model, condition)`` in the order of the rows of
     ``point_distances`` and ``coords`` (the 2-D metric MDS of the cosine distances between points;
     ``stress`` is Kruskal's stress-1 of that fit). ``displacements[model][condition]`` are the
-    measures of ``alignment.displacement`` from that model's Base, in the common aligned space.
+    measures of ``estimators.displacement.displacement`` from that model's Base, in the common aligned space.
     """
 
     models: list[str]
@@ -255,13 +255,15 @@ def collect_embeddings(
     device: str | None = None,
     cache=None,
     batch_size: int | None = None,
+    precision: str | None = None,
+    show_progress: bool = True,
 ) -> dict[str, dict[str, np.ndarray]]:
     """Every model's embeddings of the task's queries under every condition (cache first)."""
     from mteb_redundancy.models.variants import get_encoder
 
     out = {}
     for name in model_names:
-        encoder = get_encoder(name, device=device, cache=cache)
+        encoder = get_encoder(name, device=device, cache=cache, precision=precision, show_progress=show_progress)
         out[name] = embed_conditions(
             encoder, inputs.queries, inputs.conditions, task_name=inputs.task_name, batch_size=batch_size
         )

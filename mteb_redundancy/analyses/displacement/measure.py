@@ -27,7 +27,8 @@ from mteb_redundancy.estimators.pca import (
     PCA_FITS,
     pca_reduce_conditions,
 )
-from mteb_redundancy.models.styles import Prompt, registered_styles
+from mteb_redundancy.models.prompts import registered_styles
+from mteb_redundancy.models.styles import Prompt
 
 MEASURES = ("mean_cosine_distance", "centroid_shift", "centroid_cosine_distance")
 
@@ -70,7 +71,7 @@ def _finite_or_none(value: float) -> float | None:
 @dataclass(frozen=True)
 class ConditionDisplacement:
     """Base -> one condition, in the model's space and in its PCA-k space (see
-    ``alignment.displacement`` for the three measures). The base condition has all zeros."""
+    ``estimators.displacement.displacement`` for the three measures). The base condition has all zeros."""
 
     condition: str
     instruction: str | None

@@ -4,7 +4,8 @@ A task of this type is a list of neutral queries and a table of conditions (name
 ``None`` for the base). Evaluating a model embeds every query under every condition and reports,
 per condition, how far it moved the queries from the base condition: mean per-query cosine
 distance, centroid shift and centroid cosine distance, in the model's own space and in its PCA-k
-space (k = 200, one basis fitted on all conditions, capped and reported). So one model's
+space (k = 200, capped and reported; one basis fitted on the Base condition's embeddings and applied to
+every condition, so the Base coordinates do not depend on the instructions). So one model's
 ``mteb run`` gives numbers without other models; ``mteb-redundancy displacement-map`` compares models.
 
 Main score: ``mean_displacement`` = the mean over instructed conditions of the mean per-query cosine

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from mteb_redundancy._io import atomic_write_text
+from mteb_redundancy.analyses.options import add_output_options
+
+READ_FROM = "the `mteb run --output-folder` to read"
 
 
 def _table(args: argparse.Namespace, rest: list[str]) -> int:
     from mteb_redundancy.analyses.redundancy.report import load_rows, report
 
-    text = report(load_rows(args.results, args.task), args.format)
-    if args.out:
-        atomic_write_text(args.out, text)
+    text = report(load_rows(args.output_folder, args.task), args.format)
+    if args.table:
+        atomic_write_text(args.table, text)
     print(text)
     return 0
 
@@ -20,20 +24,19 @@ def _table(args: argparse.Namespace, rest: list[str]) -> int:
 def _plot(args: argparse.Namespace, rest: list[str]) -> int:
     from mteb_redundancy.analyses.redundancy.report import load_rows, plot
 
-    print(f"Wrote {plot(load_rows(args.results, args.task), args.out)}")
+    figure = Path(args.plot) if args.plot else Path(args.output_folder) / "redundancy.png"
+    print(f"Wrote {plot(load_rows(args.output_folder, args.task), figure)}")
     return 0
 
 
 def add_parser(commands) -> None:
     table = commands.add_parser("redundancy-table", help="ID and IsoScore per model and prompt type (Markdown or CSV)")
-    table.add_argument("results", nargs="?", default="results", help="an `mteb run --output-folder` (default: results)")
+    add_output_options(table, folder=READ_FROM, table="also write the table to this file")
     table.add_argument("--task", default="RedundancyWiki")
     table.add_argument("--format", choices=("md", "csv"), default="md")
-    table.add_argument("--out", help="also write the table to this file")
     table.set_defaults(handler=_table)
 
     plot = commands.add_parser("redundancy-plot", help="ID and IsoScore against d, one line per model and prompt type")
-    plot.add_argument("results", nargs="?", default="results")
+    add_output_options(plot, folder=READ_FROM, figure="redundancy")
     plot.add_argument("--task", default="RedundancyWiki")
-    plot.add_argument("--out", default="redundancy.png", help="PNG or SVG file")
     plot.set_defaults(handler=_plot)

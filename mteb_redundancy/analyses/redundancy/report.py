@@ -36,21 +36,18 @@ class RedundancyRow:
 def load_rows(output_folder: str | Path, task: str = "RedundancyWiki") -> list[RedundancyRow]:
     """Every model's result for ``task`` under an ``mteb run --output-folder``, a row per model and
     split. A variant's results are an experiment of its base model; its row is named by the variant
-    (with its precision where that is not float32). Results written in the legacy layout (a folder
-    per variant name) are read too; where a variant has both, the experiment's are used."""
+    (with its precision where that is not float32)."""
     from mteb_redundancy.models.variants import result_variant_name
     from mteb_redundancy.mteb_bridge.results_layout import load_model_results
 
     found: dict[tuple[str, str], RedundancyRow] = {}
-    legacy: dict[tuple[str, str], RedundancyRow] = {}
     for model_result in load_model_results(output_folder, tasks=[task]):
         name = result_variant_name(model_result.model_name, model_result.model_meta)
-        into = found if model_result.experiment_name else legacy
         for task_result in model_result.task_results:
             if task_result.task_name == task:
                 for split, split_scores in task_result.scores.items():
-                    into[(name, split)] = RedundancyRow(name, task, split_scores[0])
-    rows = [*found.values(), *(row for key, row in legacy.items() if key not in found)]
+                    found[(name, split)] = RedundancyRow(name, task, split_scores[0])
+    rows = list(found.values())
     if not rows:
         raise FileNotFoundError(f"No {task} results under {output_folder}; run `mteb run -m <model> -t {task} --output-folder {output_folder}` first.")
     return sorted(rows, key=lambda r: r.model)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mteb_redundancy.analyses.options import PRECISIONS, split_list
+from mteb_redundancy.analyses.options import add_model_options, add_output_options, split_list
 
 
 def add_parser(commands) -> None:
@@ -35,12 +35,9 @@ def add_parser(commands) -> None:
                         help=f"numbers of texts m, or 'all' (default: {', '.join(map(str, DEFAULT_SIZES))} below each "
                              "corpus's size, and all its texts)")
     parser.add_argument("--estimators", nargs="+", help="estimator names (default: every registered one)")
-    parser.add_argument("--output-folder", default="robustness", help="the report folder (default: %(default)s)")
+    add_output_options(parser, folder="the report folder", folder_default="robustness")
     parser.add_argument("--n-resamples", type=int, default=200, help="split-half resamples per interval (default: %(default)s)")
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--precision", choices=PRECISIONS, default=None)
-    parser.add_argument("--device", default=None)
-    parser.add_argument("--no-progress", action="store_true")
+    add_model_options(parser)
     parser.set_defaults(handler=run)
 
 

@@ -1,6 +1,6 @@
 """``mteb-redundancy study``: the whole of Tsukagoshi & Sasano (2025) for one model, one report folder.
 
-    mteb-redundancy study -m nomic-ai/nomic-embed-text-v1.5 --prompt prefix --out study/
+    mteb-redundancy study -m nomic-ai/nomic-embed-text-v1.5 --prompt prefix --output-folder study/
 
 Redundancy per prompt type (with intervals and the paper's figures beside), the dimension sweep
 (first d and random d) on the offline classification, clustering, retrieval and STS tasks, and
@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mteb_redundancy.analyses.options import PRECISIONS, split_list
+from mteb_redundancy.analyses.options import add_model_options, add_output_options, split_list
 
 
 def add_parser(commands) -> None:
@@ -29,16 +29,15 @@ def add_parser(commands) -> None:
     )
     parser.add_argument("-m", "--model", required=True, help="a registered base model id")
     parser.add_argument("--prompt", required=True, help="its prompt style (e.g. prefix, instruction)")
-    parser.add_argument("--out", required=True, help="the report folder (created if missing)")
+    add_output_options(parser, folder="the report folder (created if missing), with MTEB's result files under results/",
+                       folder_default=None)
     parser.add_argument("-t", "--tasks", nargs="+", default=list(DEFAULT_SWEEP_TASKS), help="the sweep's tasks")
     parser.add_argument("--dims", default=None, help="comma-separated dimensions (default: 2, 4, ..., full)")
     parser.add_argument("--reduction", dest="reductions", action="append", help="first, random, pca (default: first and random)")
     parser.add_argument("--redundancy-task", default=DEFAULT_REDUNDANCY_TASK, help="default: %(default)s; 'none' to skip")
     parser.add_argument("--displacement-task", default=DEFAULT_DISPLACEMENT_TASK, help="default: %(default)s; 'none' to skip")
     parser.add_argument("--robustness", action="store_true", help="add the robustness section (`robustness`'s default corpora and sizes)")
-    parser.add_argument("--precision", choices=PRECISIONS, default=None)
-    parser.add_argument("--device", default=None)
-    parser.add_argument("--no-progress", action="store_true")
+    add_model_options(parser)
     parser.set_defaults(handler=run)
 
 
@@ -61,13 +60,14 @@ def run(args: argparse.Namespace, rest: list[str]) -> int:
         result = run_study(
             args.model,
             args.prompt,
-            Path(args.out),
+            Path(args.output_folder),
             tasks=split_list(args.tasks),
             dims=split_list([args.dims]) if args.dims else DEFAULT_DIMS,
             reductions=split_list(args.reductions) or list(DEFAULT_REDUCTIONS),
             redundancy_task=optional(args.redundancy_task),
             displacement_task=optional(args.displacement_task),
             device=args.device,
+            batch_size=args.batch_size,
             precision=args.precision,
             show_progress=not args.no_progress,
             robustness=True if args.robustness else None,

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mteb_redundancy.analyses.options import DEFAULT_BATCH_SIZE
+
 DEFAULT_SWEEP_TASKS = ("WikiTopicClassification", "WikiTopicClustering", "WikiRetrieval", "STSBenchmarkOffline")
 DEFAULT_DIMS = (2, 4, 8, 16, 32, 64, 128, 256, 512, "full")
 DEFAULT_REDUCTIONS = ("first", "random")
@@ -82,17 +84,19 @@ def check_study(model: str, prompt: str, out: Path, tasks: Sequence, redundancy_
     return spec, sweep_tasks, redundancy, displacement
 
 
-def _evaluate(encoder, task, cache, variant: str) -> dict:
-    """The task's scores for the encoder: from its result file where one is complete (the variant's
-    experiment folder, or the legacy folder of the variant's own name), else from MTEB."""
+def _evaluate(encoder, task, cache, batch_size: int) -> dict:
+    """The task's scores for the encoder: from its result file (in the variant's experiment folder)
+    where one is complete, else from MTEB."""
     import mteb
 
     from mteb_redundancy.mteb_bridge.results_layout import load_task_result
 
-    existing, _ = load_task_result(cache, task.metadata.name, encoder.mteb_model_meta, legacy_name=variant)
+    existing, _ = load_task_result(cache, task.metadata.name, encoder.mteb_model_meta)
     if existing is not None and not existing.get_missing_evaluations(task):
         return next(iter(existing.scores.values()))[0]
-    outcome = mteb.evaluate(encoder, task, cache=cache, overwrite_strategy="only-missing", co2_tracker=False)
+    outcome = mteb.evaluate(
+        encoder, task, cache=cache, overwrite_strategy="only-missing", co2_tracker=False, encode_kwargs={"batch_size": batch_size}
+    )
     if outcome.exceptions:
         raise RuntimeError(f"{task.metadata.name} failed: {outcome.exceptions[0].exception}")
     split_scores = next(iter(outcome.task_results[0].scores.values()))
@@ -110,6 +114,7 @@ def run_study(
     redundancy_task=DEFAULT_REDUNDANCY_TASK,
     displacement_task=DEFAULT_DISPLACEMENT_TASK,
     device: str | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
     precision: str | None = None,
     embedding_cache=None,
     show_progress: bool = True,
@@ -146,13 +151,13 @@ def run_study(
     encoder = get_encoder(variant, device=device, cache=embedding_cache, show_progress=show_progress, precision=precision)
     result = StudyResult(out=out, variant=variant)
     if redundancy is not None:
-        result.redundancy = _evaluate(encoder, redundancy, cache, variant)
+        result.redundancy = _evaluate(encoder, redundancy, cache, batch_size)
     if displacement is not None:
-        result.displacement = _evaluate(encoder, displacement, cache, variant)
+        result.displacement = _evaluate(encoder, displacement, cache, batch_size)
     if sweep_tasks:
         result.sweep = run_sweep(
             model, prompt, dims, reductions, sweep_tasks, out,
-            device=device, embedding_cache=embedding_cache, show_progress=show_progress, precision=precision,
+            device=device, batch_size=batch_size, embedding_cache=embedding_cache, show_progress=show_progress, precision=precision,
         )
     if robustness is not None:  # the same encoder: its texts are counted with the encoder's
         result.robustness = run_robustness(model, prompt, out / "robustness", encoder=encoder, show_progress=show_progress, **robustness)

@@ -8,8 +8,7 @@ and reducer, which takes its full vectors from an in-memory memo of the task's e
 model sees each text of a task once for the whole sweep, and the only per-d work is reduction,
 quantization (float32, int8, binary: ``models.quantization``) and scoring. Results are written where ``mteb run -m "<variant>"`` writes them: each variant is an
 MTEB experiment of its base model (``<output>/results/<base>/<revision>/experiments/<experiment>/``),
-and a sweep that stopped half-way continues from the result files it finds (in that layout, or in
-the legacy one of a folder per variant name).
+and a sweep that stopped half-way continues from the result files it finds there.
 """
 
 from __future__ import annotations
@@ -452,8 +451,7 @@ def run_sweep(
     output_folder:
         As ``mteb run --output-folder``: results go to the base model's folder,
         ``<output_folder>/results/<base>/<revision>/experiments/<experiment>/``. Results already there
-        (or in the legacy layout, ``results/<variant name>/<revision>/``) are kept and reported, not
-        recomputed.
+        are kept and reported, not recomputed.
     embedding_cache:
         An ``EmbeddingCache`` (default: the usual location), or ``False`` for none.
     precision:
@@ -511,7 +509,7 @@ def run_sweep(
             done: dict[SweepPoint, Any] = {}
             paths: dict[SweepPoint, Path] = {}
             for point in points:
-                existing, paths[point] = load_task_result(cache, name, metas[point], legacy_name=str(point.variant))
+                existing, paths[point] = load_task_result(cache, name, metas[point])
                 if existing is not None and not existing.get_missing_evaluations(task):
                     done[point] = existing
             loaded_here = False

@@ -2,7 +2,7 @@
 
 Any Hugging Face causal LM (a hub id or a local folder) reads
 ``This sentence : "<text>" means in one word:"`` (optionally after in-context demonstrations, see
-``prompts.prompteol_prompt``); the embedding is the last layer's hidden state at the last token,
+``models.styles.prompteol_prompt``); the embedding is the last layer's hidden state at the last token,
 the template's closing quote, where the model is about to say its one word.
 
 Three details decide which token that is, and are checked by the tests:
