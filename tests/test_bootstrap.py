@@ -1,4 +1,4 @@
-"""Tests for mteb_redundancy.estimators.bootstrap: paired split-half intervals (docs/methods.md: redundancy per prompt type).
+"""Tests for mteb_redundancy.estimators.bootstrap: paired split-half intervals (docs/methods.md: Intervals).
 
 Exactness: the TwoNN and IsoScore of every half and quarter equal the estimators computed from
 scratch on the same rows (this package's, scikit-dimension's, the IsoScore package's). The variance
@@ -443,7 +443,8 @@ def test_coverage_of_intrinsic_dimension_and_paired_difference():
     def sample(rng):
         Z = rng.standard_normal((m, 11))
         W = Z[:, :6]
-        return (Z / np.linalg.norm(Z, axis=1, keepdims=True)) @ Q.T, (W / np.linalg.norm(W, axis=1, keepdims=True)) @ Q[:, :6].T
+        s10 = (Z / np.linalg.norm(Z, axis=1, keepdims=True)) @ Q.T
+        return s10, (W / np.linalg.norm(W, axis=1, keepdims=True)) @ Q[:, :6].T
 
     truth = np.mean([[_dense_twonn(c) for c in sample(np.random.default_rng([19, k]))] for k in range(1000)], axis=0)
     ivs = {"s10": [], "s5": [], "diff": []}
@@ -487,11 +488,12 @@ def test_coverage_of_a_high_isoscore_at_small_m_over_n():
             ivs[name].append((iv.low, iv.high))
         iv = result.difference("a", "b", "isoscore")
         ivs["diff"].append((iv.low, iv.high))
-        old = _split_half_interval(result.interval("a", "isoscore").estimate, result.replicates["a"]["isoscore"][:, :2], 0.95)
+        estimate = result.interval("a", "isoscore").estimate
+        old = _split_half_interval(estimate, result.replicates["a"]["isoscore"][:, :2], 0.95)  # ratio 2 assumed
         ivs["a assumed"].append((old.low, old.high))
     truths = {"a": truth_a, "b": truth_b, "diff": truth_a - truth_b, "a assumed": truth_a}
     coverage = {name: _coverage(v, truths[name]) for name, v in ivs.items()}
-    print(f"\nIsoScore coverage (Monte Carlo expectations {truth_a:.4f}, {truth_b:.4f}) over {n_datasets} datasets: {coverage}")
+    print(f"\nIsoScore coverage (expectations {truth_a:.4f}, {truth_b:.4f}) over {n_datasets} datasets: {coverage}")
     for name in ("a", "b", "diff"):
         assert 0.9 <= coverage[name] <= 1.0, (name, coverage)
     assert coverage["a assumed"] < coverage["a"]

@@ -1,4 +1,4 @@
-"""Paired split-half intervals for TwoNN intrinsic dimension and IsoScore (docs/methods.md: TwoNN, redundancy per prompt type).
+"""Paired split-half intervals for TwoNN intrinsic dimension and IsoScore (docs/methods.md: Intervals).
 
 Pure numpy: no MTEB, torch, scikit-learn or package import. Points are rows.
 
@@ -45,10 +45,11 @@ Why this scheme:
   Var(theta_m) = 2 Var(delta) / r with r = Var(theta_{m/2}) / Var(theta_m). For a variance falling
   as 1/m, r = 2 and q_c(|delta|) is the half-width as it stands (the scheme before r was estimated
   assumed that). In the regime of use it is not: IsoScore of an isotropic Gaussian in 40 dims has
-  r = 1.5 at m/n = 2.5 (n the dimensions), 2.3 at m/n = 5 and 3.1 at m/n = 20 (its first-order
-  term vanishes, r tends to 4); with a spectrum 1..0.3 it is 1.25 at m/n = 2.5; TwoNN's is close to
-  2 (Monte Carlo variances, ``benchmarks/results/bootstrap_coverage.md``). Assuming 2 made the
-  intervals of a high IsoScore at m/n = 2.5 0.8-0.85 times the true spread (coverage 0.87-0.89).
+  r = 1.47 at m/n = 2.5 (n the dimensions) and 2.1 at m/n = 5, and r grows towards 4 as m/n grows
+  (its first-order term vanishes); with a spectrum 1..0.3 it is 1.19 at m/n = 2.5; TwoNN's is 1.8-2.0
+  (Monte Carlo variances, ``benchmarks/results/bootstrap_coverage.md``). Assuming 2 made IsoScore's
+  intervals at m/n = 2.5 0.72-0.84 times the true spread (coverage 0.875-0.91); the estimated
+  ratio gives 0.99-1.17 (coverage 0.963), and TwoNN's stay at 0.99-1.01.
 * **The ratio is estimated one halving down.** E[eps^2] / E[delta^2] = Var(theta_{m/4}) /
   Var(theta_{m/2}), the ratio between quarters and halves; using it for halves against all rows
   assumes a power law Var(theta_k) ~ k^-a over m/4..m, exact for any a (a statistic whose variance
@@ -94,7 +95,7 @@ blocks of at most ``_BLOCK_ELEMENTS`` entries (memory bounded whatever m), and f
   points of its list. A *safe radius* per point (no point outside the list is closer: the smallest
   distance outside it, bounded below with a rigorous bound on the rounding of the screening)
   certifies the pair; a point with fewer than two kept neighbours in its list (chance about 3e-8 at
-  K = 32 for a half) or an uncertified pair is redone by an exact search over the kept points, so
+  K = 32 for a half, 1e-3 for a quarter) or an uncertified pair is redone by an exact search over the kept points, so
   the value always equals TwoNN computed from scratch on the half (scikit-dimension's
   ``TwoNN().fit(X).dimension_``, discard_fraction 0.1). Exact duplicate rows (0.0 and -0.0 equal)
   are handled as TwoNN handles them: one copy of each distinct row enters, N counts distinct points.
@@ -823,8 +824,10 @@ def paired_bootstrap(
     """Intervals for each cloud's statistics and paired differences between clouds sharing rows.
 
     The scheme is paired random split-half (module docstring: what it is and why): R random splits
-    of the rows into two disjoint halves, the same splits for every cloud; each interval is the
-    estimate on all rows -/+ the ``confidence``-quantile of half the difference between the halves.
+    of the rows into two disjoint halves, each half split again into two quarters, the same splits
+    for every cloud; each interval is the estimate on all rows -/+ the ``confidence``-quantile of
+    half the difference between the halves, times sqrt(2 / r_hat), r_hat the variance ratio
+    estimated from the quarters. It covers the expectation of the estimate at m rows.
 
     Parameters
     ----------
@@ -832,7 +835,8 @@ def paired_bootstrap(
         Point clouds whose row i is the same text in all of them (same m, at least 8; widths may
         differ). float32 is accepted; arithmetic is float64.
     n_resamples : int, default 200
-        Random splits R (at least 2; 200 or more for 95% intervals).
+        Random splits R (at least 2; 200 or more for 95% intervals; the variance ratio is estimated
+        from ``MIN_RATIO_SPLITS`` = 20 or more, else 2 is assumed).
     seed : int, default 0
         Seed of the splits (:func:`split_masks` reproduces them).
     confidence : float, default 0.95
@@ -848,8 +852,8 @@ def paired_bootstrap(
     Returns
     -------
     BootstrapResult
-        Per cloud and statistic an :class:`Interval`; paired differences; the scheme, n_resamples,
-        seed, confidence and subsample size (rows per half).
+        Per cloud and statistic an :class:`Interval` (with the variance ratio it used); paired
+        differences; the scheme, n_resamples, seed, confidence, rows per half and per quarter.
     """
     if not isinstance(clouds, Mapping) or not clouds:
         raise ValueError("clouds must be a non-empty mapping of name -> (n_points, n_dims) array.")
