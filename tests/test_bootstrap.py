@@ -398,7 +398,7 @@ def test_ratio_clipped_assumed_and_paired():
 def test_redundancy_uncertainty_says_what_it_covers():
     """The per-prompt-type intervals of the redundancy analysis carry the variance ratio, say what
     they cover, and its sentences say it too."""
-    from mteb_redundancy.analyses.redundancy.uncertainty import finding, type_uncertainty
+    from mteb_redundancy.analyses.redundancy.uncertainty import difference, finding, type_uncertainty
 
     rng = np.random.default_rng(21)
     base = _curved(rng, 160)
@@ -407,6 +407,9 @@ def test_redundancy_uncertainty_says_what_it_covers():
     assert out["covers"] == "95% interval for the expectation at m = 160" and out["quarter_size"] == 40
     iv = out["prompt_types"]["classification"]["isoscore"]
     assert iv["variance_ratio_raw"] is not None and 1.0 <= iv["variance_ratio"] <= 4.0
+    ab = difference(out, "classification", "retrieval_query", "twonn")
+    ba = difference(out, "retrieval_query", "classification", "twonn")
+    assert ba == {**ab, "estimate": -ab["estimate"], "low": -ab["high"], "high": -ab["low"]}  # same ratio both ways
     text = finding(out, "classification")
     assert re.fullmatch(
         r"classification vs query: ID (lower|higher) by \d+\.\d\d \(95% interval for the expectation at m = 160: "

@@ -80,7 +80,7 @@ def test_redundancy_intervals_contain_the_estimate_and_a_type_against_itself_is_
             assert interval["estimate"] == pytest.approx(figures[statistic], rel=1e-9)
     # under E5-style prefixes, classification and query are the same input: a difference of exactly 0
     same = difference(uncertainty, "classification", "retrieval_query", "twonn")
-    assert same == {"estimate": 0.0, "low": 0.0, "high": 0.0}
+    assert (same["estimate"], same["low"], same["high"]) == (0.0, 0.0, 0.0)
     assert difference(uncertainty, "retrieval_document", "retrieval_query", "twonn")["estimate"] != 0.0
     # reproducible with its seed
     assert task.measure(encoder, texts, batch_size=32, hf_subset="default")["uncertainty"] == uncertainty

@@ -77,7 +77,7 @@ def difference(uncertainty: Mapping[str, Any], a: str, b: str, statistic: str) -
         if (entry["a"], entry["b"]) == (b, a):
             iv = entry[statistic]
             flip = (lambda v: None if v is None else -v)
-            return {"estimate": flip(iv["estimate"]), "low": flip(iv["high"]), "high": flip(iv["low"])}
+            return {**iv, "estimate": flip(iv["estimate"]), "low": flip(iv["high"]), "high": flip(iv["low"])}
     return None
 
 
