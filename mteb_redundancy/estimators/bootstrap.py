@@ -1,4 +1,4 @@
-"""Paired split-half intervals for TwoNN intrinsic dimension and IsoScore (docs/methods.md: TwoNN, redundancy per prompt type).
+"""Paired split-half intervals for TwoNN intrinsic dimension and IsoScore (docs/methods.md: Intervals).
 
 Pure numpy: no MTEB, torch, scikit-learn or package import. Points are rows.
 
@@ -12,15 +12,25 @@ Resampling scheme: paired random split-half
 -------------------------------------------
 For r = 1..R the m rows are split at random into two disjoint halves S_r and S'_r of
 b = floor(m / 2) rows each (for odd m one random row sits that split out), and the **same** split
-is used for every cloud. With theta(S) the statistic computed from scratch on the rows S, theta_hat
-the statistic on all m rows and::
+is used for every cloud. Each half is split again into two quarters of c = floor(b / 2) rows, Q1, Q2
+of S_r and Q3, Q4 of S'_r (the next rows of the same permutation: :func:`quarter_masks`). With
+theta(S) the statistic computed from scratch on the rows S, theta_hat the statistic on all m rows::
 
-    delta_r = (theta(S_r) - theta(S'_r)) / 2
+    delta_r = (theta(S_r) - theta(S'_r)) / 2            (R of them)
+    eps_r   = (theta(Q1) - theta(Q2)) / 2, (theta(Q3) - theta(Q4)) / 2     (2R of them)
+    r_hat   = mean(eps^2) / mean(delta^2), clipped to [1, 4]
 
-the 100c% interval is ``theta_hat -/+ q_c(|delta|)``, q_c the c-quantile of |delta_1|..|delta_R|
-(the basic interval built from the symmetrised deviations +-delta_r, centred on theta_hat). A paired
-difference A - B uses theta_hat_A - theta_hat_B and delta^A_r - delta^B_r, i.e. the two clouds'
-statistics on the same halves; a cloud against itself gives exactly 0 with a zero-width interval.
+the 100c% interval is ``theta_hat -/+ sqrt(2 / r_hat) q_c(|delta|)``, q_c the c-quantile of
+|delta_1|..|delta_R| (the basic interval built from the symmetrised deviations +-delta_r, centred on
+theta_hat, rescaled from halves to all rows). A paired difference A - B uses theta_hat_A -
+theta_hat_B and the differences of the two clouds' statistics on the same halves and quarters (its
+own r_hat); a cloud against itself gives exactly 0 with a zero-width interval.
+
+**What the interval covers**: E[theta_m], the expectation of the estimate over samples of m texts
+from the same population, the quantity the point estimate estimates and the one to compare models
+at, at equal m (docs/methods.md: IsoScore). It is not the population value: TwoNN's
+under-estimate of high IDs and IsoScore's rise with m are not corrected (docs/methods.md: TwoNN:
+report it as computed). :func:`covers` words it for every printed interval.
 
 Why this scheme:
 
@@ -28,41 +38,54 @@ Why this scheme:
   from the same population, and are disjoint, so theta(S) and theta(S') are independent and
   identically distributed: delta has mean exactly zero, whatever the statistic's dependence on m
   (IsoScore rises strongly with m: an isotropic Gaussian in 384 dims scores about 0.50 at m = 384
-  and 0.93 at m = 5000; TwoNN's bias changes with m too). The classic bootstrap draws texts *with*
-  replacement instead: about 37% of each replicate repeats other rows, TwoNN must drop the repeats
-  (changing m) and IsoScore sees fewer distinct points, so its replicates are shifted.
-* **The spread is the full estimator's.** Var(delta) = Var(theta_b) / 2, and the estimators'
-  variance scales as 1/m, so Var(theta_{m/2}) / 2 = Var(theta_m): the spread of delta is the
-  sampling spread of the estimate on all rows. This needs no linearity: for an asymptotically
-  linear statistic delta_r equals theta(S_r) - theta_hat (ordinary half-sampling), and it stays
-  right for TwoNN, which recomputes every point's neighbours inside each half.
-* **Why not plain half-sampling** (the spread of theta(S_r) around its mean, the first scheme
-  evaluated): it matches the spread only for asymptotically linear statistics. A half-sample's TwoNN
-  behaves largely as a fresh estimate at size m/2, so its spread around the full estimate is close
-  to that of theta_{m/2}, up to twice the variance of theta_m. Measured on synthetic data
-  (``benchmarks/results/bootstrap_coverage.md``: 100 datasets of m = 400 per case), half-sampling
-  intervals for TwoNN were 1.16-1.32 times too wide (coverage 0.96-0.99), split-half ones 0.93-1.04
-  times the true spread (coverage 0.92-0.93 of the known ID on spheres, 0.93 for a paired
-  difference). Resampling the per-point ratios mu_i computed on all rows, the other cheap option,
-  ignores the dependence between neighbouring points' ratios: 0.76-0.84 times too narrow (coverage
-  0.86-0.88). The with-replacement percentile bootstrap covered 0.000 of the truth for IsoScore of
-  an isotropic cloud (the shift described above).
+  and 0.93 at m = 5000; TwoNN's bias changes with m too); so has eps. The classic bootstrap draws
+  texts *with* replacement instead: about 37% of each replicate repeats other rows, TwoNN must drop
+  the repeats (changing m) and IsoScore sees fewer distinct points, so its replicates are shifted.
+* **From the halves' spread to the full estimator's.** Var(delta) = Var(theta_{m/2}) / 2, so
+  Var(theta_m) = 2 Var(delta) / r with r = Var(theta_{m/2}) / Var(theta_m). For a variance falling
+  as 1/m, r = 2 and q_c(|delta|) is the half-width as it stands (the scheme before r was estimated
+  assumed that). In the regime of use it is not: IsoScore of an isotropic Gaussian in 40 dims has
+  r = 1.47 at m/n = 2.5 (n the dimensions) and 2.1 at m/n = 5, and r grows towards 4 as m/n grows
+  (its first-order term vanishes); with a spectrum 1..0.3 it is 1.19 at m/n = 2.5; TwoNN's is 1.8-2.0
+  (Monte Carlo variances, ``benchmarks/results/bootstrap_coverage.md``). Assuming 2 made IsoScore's
+  intervals at m/n = 2.5 0.72-0.84 times the true spread (coverage 0.875-0.91); the estimated
+  ratio gives 0.99-1.17 (coverage 0.963), and TwoNN's stay at 0.99-1.01.
+* **The ratio is estimated one halving down.** E[eps^2] / E[delta^2] = Var(theta_{m/4}) /
+  Var(theta_{m/2}), the ratio between quarters and halves; using it for halves against all rows
+  assumes a power law Var(theta_k) ~ k^-a over m/4..m, exact for any a (a statistic whose variance
+  falls as 1/m^2 gets r_hat = 4, one whose variance does not fall gets 1). Mean squares, not
+  variances, because the means are exactly zero. The quarters are nested in the halves, so the two
+  mean squares share most of their sampling noise and the ratio is steadier than from separate
+  splits. Where the local exponent grows with m, as for IsoScore at m/n of a few (at m/n = 2.5 its
+  quarters hold fewer rows than dimensions, where the variance barely falls), r_hat is below r and
+  the interval is wider than needed rather than narrow (1.17-1.18 times the true spread for an
+  isotropic Gaussian at m/n = 2.5 and 5, coverage 0.96-0.99). The trend could be extrapolated from
+  eighths as well, but that needs a third, noisier variance (about 0.4 sd on r_hat at R = 200 in a
+  trial at m/n = 2.5) and rows fewer still. Clipping: r < 1 would be a variance growing with m, r > 4 one
+  falling faster than 1/m^2; the clip bounds the rescaling to sqrt(2 / r) in [0.71, 1.41].
+* **Fallback**: where the quarters would hold fewer than ``MIN_QUARTER_ROWS`` (10) rows, i.e.
+  m < 40, they are not drawn, and where fewer than ``MIN_RATIO_SPLITS`` (20) splits give finite
+  halves and quarters, r = 2 is assumed; every :class:`Interval` records the ratio it used
+  (``variance_ratio``) and the estimate before clipping (``variance_ratio_raw``, nan when assumed).
+* **Why split-half, not plain half-sampling** (the spread of theta(S_r) around its mean, the first
+  scheme evaluated): that matches the spread only for asymptotically linear statistics. A
+  half-sample's TwoNN behaves largely as a fresh estimate at size m/2, so its spread around the full
+  estimate is close to that of theta_{m/2}, up to twice the variance of theta_m. Measured when the
+  scheme was chosen (100 synthetic datasets of m = 400 per case), half-sampling intervals for TwoNN
+  were 1.16-1.32 times too wide (coverage 0.96-0.99), split-half ones 0.93-1.04 times the true
+  spread. Resampling the per-point ratios mu_i computed on all rows ignores the dependence between
+  neighbouring points' ratios: 0.76-0.84 times too narrow (coverage 0.86-0.88). The with-replacement
+  percentile bootstrap covered none of the expectations for IsoScore of an isotropic cloud (the shift
+  described above).
 * **Paired.** One split serves every cloud, so a difference between prompt types is a statistic of
   the same texts; the text-to-text variation common to both cancels, which is why such differences
   are much better determined than either cloud's own value.
-* **What the interval is for**: the statistic's expected value at the full m (the quantity the point
-  estimate estimates, and the one to compare models at, at equal m: docs/methods.md: IsoScore). TwoNN's known
-  under-estimate of high IDs is not corrected (docs/methods.md: TwoNN: report it as computed).
 
-Limitations. The interval is symmetric about the estimate (skewness is not modelled). The 1/m
-variance law is asymptotic: where the statistic's variance falls faster than 1/m, as for IsoScore of
-an almost isotropic cloud (its first-order term vanishes), the interval is conservative (1.28 times
-the true spread, coverage 0.99, for an isotropic Gaussian in 20 dims at m = 400); where m Var still
-grows with m, as for IsoScore when m is only ten-odd times the number of dimensions, it is somewhat
-narrow (about 0.9 times the true spread, coverage 0.90-0.915, for a Gaussian with a decaying
-spectrum in 30 dims at m = 400; 1.02-1.09 and 0.95-0.96 in 20 dims). With R splits the quantile q_c
-is itself estimated: R = 200 (default) or more for 95% intervals. Measured coverage is in
-``tests/test_bootstrap.py`` and ``benchmarks/results/bootstrap_coverage.md``.
+Limitations. The interval is symmetric about the estimate (skewness is not modelled). The power law
+is extrapolated one halving: where the variance's exponent changes between m/4 and m the width is
+off by sqrt(r / r_hat) (IsoScore at m/n = 2.5-5: wider than needed, see the coverage table). With R
+splits q_c and r_hat are themselves estimated: R = 200 (default) or more for 95% intervals.
+Measured coverage is in ``tests/test_bootstrap.py`` and ``benchmarks/results/bootstrap_coverage.md``.
 
 Computation
 -----------
@@ -75,7 +98,7 @@ blocks of at most ``_BLOCK_ELEMENTS`` entries (memory bounded whatever m), and f
   points of its list. A *safe radius* per point (no point outside the list is closer: the smallest
   distance outside it, bounded below with a rigorous bound on the rounding of the screening)
   certifies the pair; a point with fewer than two kept neighbours in its list (chance about 3e-8 at
-  K = 32 for a half) or an uncertified pair is redone by an exact search over the kept points, so
+  K = 32 for a half, 1e-3 for a quarter) or an uncertified pair is redone by an exact search over the kept points, so
   the value always equals TwoNN computed from scratch on the half (scikit-dimension's
   ``TwoNN().fit(X).dimension_``, discard_fraction 0.1). Exact duplicate rows (0.0 and -0.0 equal)
   are handled as TwoNN handles them: one copy of each distinct row enters, N counts distinct points.
@@ -85,10 +108,11 @@ blocks of at most ``_BLOCK_ELEMENTS`` entries (memory bounded whatever m), and f
   H = G * G entrywise, T = w.diag(G) - w'Gw / b and Q = w'Hw - 2 sum_i w_i (Gw)_i^2 / b +
   (w'Gw / b)^2. All R splits cost two products of each Gram block with the (m, R) indicator matrix
   of the first halves; the second halves follow from G1 - Gw (and one column for the row left
-  out when m is odd).
+  out when m is odd). The quarters cost two more: Q1 and Q3 directly, Q2 and Q4 from their half
+  in the same way.
 
 Other statistics can be passed as ``(name, function)`` pairs; they are computed directly on each
-half (slow path).
+half and quarter (slow path).
 """
 
 from __future__ import annotations
@@ -105,8 +129,10 @@ __all__ = [
     "BootstrapResult",
     "Interval",
     "format_difference",
+    "covers",
     "format_interval",
     "paired_bootstrap",
+    "quarter_masks",
     "split_masks",
     "twonn_from_distances",
 ]
@@ -116,6 +142,16 @@ SCHEME = "paired random split-half"
 
 DEFAULT_DISCARD_FRACTION = 0.1
 DEFAULT_N_NEIGHBORS = 32
+
+# The variance ratio r = Var(theta_{m/2}) / Var(theta_m) (module docstring: scheme): assumed where
+# it cannot be estimated, and the estimate is clipped to RATIO_RANGE: r < 1 would mean a variance
+# that grows with m, r > 4 one that falls faster than 1/m^2 (the degenerate case).
+ASSUMED_RATIO = 2.0
+RATIO_RANGE = (1.0, 4.0)
+# Quarters are drawn when each has at least this many rows (m >= 40), and the ratio is estimated
+# from at least this many splits with finite halves.
+MIN_QUARTER_ROWS = 10
+MIN_RATIO_SPLITS = 20
 
 BUILTIN_STATISTICS = ("twonn", "isoscore")
 _LABELS = {"twonn": "ID", "isoscore": "IsoScore"}
@@ -147,26 +183,42 @@ def _json_float(value: float) -> float | None:
 
 @dataclass(frozen=True)
 class Interval:
-    """A point estimate with a confidence interval ``[low, high]``."""
+    """A point estimate with an interval ``[low, high]`` for the expectation of the estimate at the
+    number of rows it was computed on (module docstring: what the interval covers).
+
+    ``variance_ratio`` is the ratio r = Var(theta_{m/2}) / Var(theta_m) the half-width was scaled
+    with (sqrt(2 / r)); ``variance_ratio_raw`` its estimate from the quarters before clipping to
+    :data:`RATIO_RANGE`, nan where it was not estimated and :data:`ASSUMED_RATIO` was used.
+    """
 
     estimate: float
     low: float
     high: float
+    variance_ratio: float = 2.0
+    variance_ratio_raw: float = float("nan")
 
     @property
     def width(self) -> float:
         return self.high - self.low
+
+    @property
+    def ratio_estimated(self) -> bool:
+        """Whether the variance ratio came from the data (quarters) rather than the assumed 2."""
+        return math.isfinite(self.variance_ratio_raw)
 
     def contains(self, value: float) -> bool:
         """Whether ``low <= value <= high``."""
         return bool(self.low <= value <= self.high)
 
     def to_dict(self) -> dict[str, float | None]:
-        """``{"estimate", "low", "high"}``; non-finite values become ``None`` (JSON-safe)."""
+        """``{"estimate", "low", "high", "variance_ratio", "variance_ratio_raw"}``; non-finite values
+        become ``None`` (JSON-safe; a raw ratio of None means the ratio 2 was assumed)."""
         return {
             "estimate": _json_float(self.estimate),
             "low": _json_float(self.low),
             "high": _json_float(self.high),
+            "variance_ratio": _json_float(self.variance_ratio),
+            "variance_ratio_raw": _json_float(self.variance_ratio_raw),
         }
 
 
@@ -193,6 +245,9 @@ class BootstrapResult:
         Rows shared by the clouds (m).
     subsample_size : int
         Rows per half (b = floor(m / 2)).
+    quarter_size : int
+        Rows per quarter (floor(b / 2)); 0 when m is too small for quarters (fewer than
+        ``MIN_QUARTER_ROWS`` rows each), and the variance ratio 2 is then assumed.
     n_distinct : dict
         Distinct rows per cloud (the N of TwoNN on all rows; only TwoNN drops duplicates).
     n_exact_fallbacks : dict
@@ -201,7 +256,12 @@ class BootstrapResult:
     n_failed : dict
         ``n_failed[cloud][statistic]``: splits left out because a half gave no finite value.
     replicates : dict
-        ``replicates[cloud][statistic]``: ndarray (n_resamples, 2), the statistic on both halves.
+        ``replicates[cloud][statistic]``: ndarray (n_resamples, 6), the statistic on S_r, S'_r and
+        the quarters Q1, Q2 (splitting S_r), Q3, Q4 (splitting S'_r) of :func:`quarter_masks`; the
+        quarter columns are nan when ``quarter_size`` is 0.
+
+    Every :class:`Interval` covers the expectation of its estimate at m rows (``n_points``) and
+    records the variance ratio its half-width used.
     """
 
     estimates: dict[str, dict[str, Interval]]
@@ -213,6 +273,7 @@ class BootstrapResult:
     confidence: float
     n_points: int
     subsample_size: int
+    quarter_size: int
     n_distinct: dict[str, int]
     n_exact_fallbacks: dict[str, int]
     n_failed: dict[str, dict[str, int]]
@@ -252,6 +313,8 @@ class BootstrapResult:
             "confidence": self.confidence,
             "n_points": self.n_points,
             "subsample_size": self.subsample_size,
+            "quarter_size": self.quarter_size,
+            "covers": covers(self.confidence, self.n_points),
             "statistics": list(self.statistics),
             "clouds": {
                 cloud: {stat: iv.to_dict() for stat, iv in stats.items()}
@@ -287,12 +350,18 @@ def _label_and_digits(statistic: str, digits: int | None) -> tuple[str, int]:
     return _LABELS.get(statistic, statistic), (_DIGITS.get(statistic, 3) if digits is None else int(digits))
 
 
+def covers(confidence: float, n_points: int) -> str:
+    """What an interval of this module covers, e.g. ``"95% interval for the expectation at m = 1000"``
+    (the expectation of the estimate over samples of m texts, not the population value)."""
+    return f"{100 * confidence:g}% interval for the expectation at m = {int(n_points)}"
+
+
 def format_interval(result: BootstrapResult, cloud: str, statistic: str = "twonn", *, digits: int | None = None) -> str:
-    """E.g. ``"query: ID 34.7 (95% CI 33.9..35.5)"``."""
+    """E.g. ``"query: ID 34.7 (95% interval for the expectation at m = 1000: 33.9..35.5)"``."""
     iv = result.interval(cloud, statistic)
     label, d = _label_and_digits(statistic, digits)
-    pct = f"{100 * result.confidence:g}%"
-    return f"{cloud}: {label} {_fmt(iv.estimate, d)} ({pct} CI {_fmt(iv.low, d)}..{_fmt(iv.high, d)})"
+    what = covers(result.confidence, result.n_points)
+    return f"{cloud}: {label} {_fmt(iv.estimate, d)} ({what}: {_fmt(iv.low, d)}..{_fmt(iv.high, d)})"
 
 
 def format_difference(
@@ -300,24 +369,24 @@ def format_difference(
 ) -> str:
     """A sentence on the paired difference ``a - b``.
 
-    E.g. ``"classification vs query: ID lower by 3.1 (95% CI 2.4..3.9)"``: the amount and the
-    interval are both expressed in the direction of the estimate (for "lower by", the interval of
-    b - a). ``", includes 0"`` is added when the interval contains 0. ``digits`` defaults to 1 for
-    the ID, 4 for IsoScore and 3 otherwise.
+    E.g. ``"classification vs query: ID lower by 3.1 (95% interval for the expectation at m = 1000:
+    2.4..3.9)"``: the amount and the interval are both expressed in the direction of the estimate
+    (for "lower by", the interval of b - a). ``", includes 0"`` is added when the interval contains
+    0. ``digits`` defaults to 1 for the ID, 4 for IsoScore and 3 otherwise.
     """
     iv = result.difference(a, b, statistic)
     label, d = _label_and_digits(statistic, digits)
-    pct = f"{100 * result.confidence:g}%"
+    what = covers(result.confidence, result.n_points)
     if not (math.isfinite(iv.estimate) and math.isfinite(iv.low) and math.isfinite(iv.high)):
         return f"{a} vs {b}: {label} difference undefined"
     if iv.estimate == 0.0 and iv.low == 0.0 and iv.high == 0.0:
-        return f"{a} vs {b}: {label} no different (difference 0, {pct} CI 0..0)"
+        return f"{a} vs {b}: {label} no different (difference 0, {what}: 0..0)"
     if iv.estimate < 0:
         word, amount, low, high = "lower", -iv.estimate, -iv.high, -iv.low
     else:
         word, amount, low, high = "higher", iv.estimate, iv.low, iv.high
     note = ", includes 0" if iv.contains(0.0) else ""
-    return f"{a} vs {b}: {label} {word} by {_fmt(amount, d)} ({pct} CI {_fmt(low, d)}..{_fmt(high, d)}{note})"
+    return f"{a} vs {b}: {label} {word} by {_fmt(amount, d)} ({what}: {_fmt(low, d)}..{_fmt(high, d)}{note})"
 
 
 # --------------------------------------------------------------------------------------------
@@ -325,16 +394,37 @@ def format_difference(
 # --------------------------------------------------------------------------------------------
 
 
-def _split_half_interval(estimate: float, halves: np.ndarray, confidence: float) -> Interval:
-    """estimate -/+ the confidence-quantile of |theta(S) - theta(S')| / 2 over the finite splits."""
-    halves = np.asarray(halves, dtype=np.float64)
-    delta = np.abs(halves[:, 0] - halves[:, 1]) / 2.0
+def _variance_ratio(replicates: np.ndarray) -> float:
+    """r_hat = Var(delta_quarter) / Var(delta_half) from the columns (S, S', Q1..Q4);
+    nan when there are no quarter columns, too few finite splits, or no spread between the halves."""
+    if replicates.shape[1] < 6:
+        return float("nan")
+    half = (replicates[:, 0] - replicates[:, 1]) / 2.0
+    quarter = np.concatenate([replicates[:, 2] - replicates[:, 3], replicates[:, 4] - replicates[:, 5]]) / 2.0
+    half = half[np.isfinite(half)]
+    quarter = quarter[np.isfinite(quarter)]
+    if half.size < MIN_RATIO_SPLITS or quarter.size < 2 * MIN_RATIO_SPLITS:
+        return float("nan")
+    # E[delta] = 0 exactly (equal disjoint sets), so the mean square is the variance
+    v_half = float(np.mean(half * half))
+    if not (v_half > 0.0 and math.isfinite(v_half)):
+        return float("nan")
+    return float(np.mean(quarter * quarter)) / v_half
+
+
+def _split_half_interval(estimate: float, replicates: np.ndarray, confidence: float) -> Interval:
+    """estimate -/+ sqrt(2 / r) times the confidence-quantile of |theta(S) - theta(S')| / 2 over the
+    finite splits; r the clipped quarter-to-half variance ratio, or ASSUMED_RATIO without quarters."""
+    replicates = np.asarray(replicates, dtype=np.float64)
+    delta = np.abs(replicates[:, 0] - replicates[:, 1]) / 2.0
     delta = delta[np.isfinite(delta)]
     estimate = float(estimate)
+    raw = _variance_ratio(replicates)
+    used = min(max(raw, RATIO_RANGE[0]), RATIO_RANGE[1]) if math.isfinite(raw) else ASSUMED_RATIO
     if delta.size < 2 or not math.isfinite(estimate):
-        return Interval(estimate, float("nan"), float("nan"))
-    q = float(np.quantile(delta, confidence))
-    return Interval(estimate, estimate - q, estimate + q)
+        return Interval(estimate, float("nan"), float("nan"), used, raw)
+    q = float(np.quantile(delta, confidence)) * math.sqrt(2.0 / used)
+    return Interval(estimate, estimate - q, estimate + q, used, raw)
 
 
 def twonn_from_distances(r1: np.ndarray, r2: np.ndarray, discard_fraction: float = DEFAULT_DISCARD_FRACTION) -> float:
@@ -361,6 +451,12 @@ def twonn_from_distances(r1: np.ndarray, r2: np.ndarray, discard_fraction: float
     return float(np.dot(x, y)) / sxx
 
 
+def _permutations(m: int, R: int, seed: int):
+    rng = np.random.default_rng(seed)
+    for _ in range(R):
+        yield rng.permutation(m)
+
+
 def split_masks(n_points: int, n_resamples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """The random splits :func:`paired_bootstrap` uses.
 
@@ -371,14 +467,29 @@ def split_masks(n_points: int, n_resamples: int, seed: int) -> tuple[np.ndarray,
     """
     m, R = int(n_points), int(n_resamples)
     b = m // 2
-    rng = np.random.default_rng(seed)
     first = np.zeros((m, R), dtype=bool)
     second = np.zeros((m, R), dtype=bool)
-    for r in range(R):
-        order = rng.permutation(m)
+    for r, order in enumerate(_permutations(m, R, seed)):
         first[order[:b], r] = True
         second[order[b : 2 * b], r] = True
     return first, second
+
+
+def quarter_masks(n_points: int, n_resamples: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The quarters of :func:`split_masks`' halves, from the same permutations (no new draw).
+
+    Returns four bool arrays (n_points, n_resamples) of c = floor(floor(n_points / 2) / 2) rows per
+    column: the first two split S_r (the first and second c of its rows in the permutation's order),
+    the last two split S'_r in the same way; for an odd half one of its rows is in neither quarter.
+    """
+    m, R = int(n_points), int(n_resamples)
+    b = m // 2
+    c = b // 2
+    masks = np.zeros((4, m, R), dtype=bool)
+    for r, order in enumerate(_permutations(m, R, seed)):
+        for k, start in enumerate((0, c, b, b + c)):
+            masks[k, order[start : start + c], r] = True
+    return masks[0], masks[1], masks[2], masks[3]
 
 
 def _as_cloud(X: Any, name: str) -> np.ndarray:
@@ -550,14 +661,15 @@ class _IsoAccumulator:
 
 def _cloud_pass(
     X: np.ndarray,
-    halves: tuple[np.ndarray, np.ndarray] | None,
+    halves: tuple[np.ndarray, ...] | None,
     n_neighbors: int | None,
 ) -> tuple[_Neighbours | None, np.ndarray | None, np.ndarray]:
     """One blocked pass over the rows of X.
 
-    Returns the neighbour lists (when ``n_neighbors`` is given); when ``halves`` (first, second
-    split masks) is given, the IsoScore of all rows followed by those of the R first halves and the
-    R second halves (length 1 + 2R); and the distinct-row group of every row (``_distinct_groups``).
+    Returns the neighbour lists (when ``n_neighbors`` is given); when ``halves`` (the split masks
+    first, second and optionally the quarters q1, q2, q3, q4 of :func:`quarter_masks`) is given, the
+    IsoScore of all rows followed by those of the R sets of each mask in turn (length 1 + 2R, or
+    1 + 6R with quarters); and the distinct-row group of every row (``_distinct_groups``).
     """
     m, n = X.shape
     Xc = X - X.mean(axis=0)
@@ -579,13 +691,20 @@ def _cloud_pass(
 
     iso = halves is not None
     if iso:
-        first, second = halves
+        first, second = halves[:2]
+        quarters = halves[2:]
         R = first.shape[1]
         # the row left out of split r when m is odd (first and second are then not complements)
         left = np.argmax(~(first | second), axis=0) if m % 2 else None
         full = _IsoAccumulator(1)
-        acc1 = _IsoAccumulator(R)
-        acc2 = _IsoAccumulator(R)
+        accs = [_IsoAccumulator(R) for _ in halves]
+        if quarters:
+            # per half, the quarter of it computed directly and its sibling (the rest of the half,
+            # less one row when the half is odd), as the second half follows from the first
+            q_left = [
+                np.argmax(parent & ~(a | b), axis=0) if int(parent[:, 0].sum()) % 2 else None
+                for parent, a, b in ((first, quarters[0], quarters[1]), (second, quarters[2], quarters[3]))
+            ]
 
     for start in range(0, m, block):
         stop = min(m, start + block)
@@ -615,14 +734,25 @@ def _cloud_pass(
                 W = first[:, cols].astype(np.float64)
                 GW = G @ W
                 HW = H @ W
-                acc1.add(cols, W[start:stop], GW, HW)
+                accs[0].add(cols, W[start:stop], GW, HW)
                 # second half = 1 - first - (row left out): G w' = G 1 - G w - G e_left
-                GW = g1 - GW
-                HW = h1 - HW
+                GW2 = g1 - GW
+                HW2 = h1 - HW
                 if left is not None:
-                    GW -= G[:, left[cols]]
-                    HW -= H[:, left[cols]]
-                acc2.add(cols, second[start:stop, cols].astype(np.float64), GW, HW)
+                    GW2 -= G[:, left[cols]]
+                    HW2 -= H[:, left[cols]]
+                accs[1].add(cols, second[start:stop, cols].astype(np.float64), GW2, HW2)
+                for k, (GWp, HWp) in enumerate(((GW, HW), (GW2, HW2)) if quarters else ()):
+                    Wq = quarters[2 * k][:, cols].astype(np.float64)
+                    GWq = G @ Wq
+                    HWq = H @ Wq
+                    accs[2 + 2 * k].add(cols, Wq[start:stop], GWq, HWq)
+                    GWq = GWp - GWq
+                    HWq = HWp - HWq
+                    if q_left[k] is not None:
+                        GWq -= G[:, q_left[k][cols]]
+                        HWq -= H[:, q_left[k][cols]]
+                    accs[3 + 2 * k].add(cols, quarters[2 * k + 1][start:stop, cols].astype(np.float64), GWq, HWq)
             del H
         del G
 
@@ -646,11 +776,9 @@ def _cloud_pass(
 
     iso_values = None
     if iso:
-        b = float(first[:, 0].sum()) if R else 0.0
         iso_values = np.concatenate([
             full.isoscore(np.array([sq.sum()]), np.array([float(m)]), n),
-            acc1.isoscore(sq @ first, np.full(R, b), n),
-            acc2.isoscore(sq @ second, np.full(R, b), n),
+            *(acc.isoscore(sq @ mask, mask.sum(axis=0).astype(np.float64), n) for acc, mask in zip(accs, halves)),
         ])
     return neighbours, iso_values, group
 
@@ -699,8 +827,10 @@ def paired_bootstrap(
     """Intervals for each cloud's statistics and paired differences between clouds sharing rows.
 
     The scheme is paired random split-half (module docstring: what it is and why): R random splits
-    of the rows into two disjoint halves, the same splits for every cloud; each interval is the
-    estimate on all rows -/+ the ``confidence``-quantile of half the difference between the halves.
+    of the rows into two disjoint halves, each half split again into two quarters, the same splits
+    for every cloud; each interval is the estimate on all rows -/+ the ``confidence``-quantile of
+    half the difference between the halves, times sqrt(2 / r_hat), r_hat the variance ratio
+    estimated from the quarters. It covers the expectation of the estimate at m rows.
 
     Parameters
     ----------
@@ -708,7 +838,8 @@ def paired_bootstrap(
         Point clouds whose row i is the same text in all of them (same m, at least 8; widths may
         differ). float32 is accepted; arithmetic is float64.
     n_resamples : int, default 200
-        Random splits R (at least 2; 200 or more for 95% intervals).
+        Random splits R (at least 2; 200 or more for 95% intervals; the variance ratio is estimated
+        from ``MIN_RATIO_SPLITS`` = 20 or more, else 2 is assumed).
     seed : int, default 0
         Seed of the splits (:func:`split_masks` reproduces them).
     confidence : float, default 0.95
@@ -724,8 +855,8 @@ def paired_bootstrap(
     Returns
     -------
     BootstrapResult
-        Per cloud and statistic an :class:`Interval`; paired differences; the scheme, n_resamples,
-        seed, confidence and subsample size (rows per half).
+        Per cloud and statistic an :class:`Interval` (with the variance ratio it used); paired
+        differences; the scheme, n_resamples, seed, confidence, rows per half and per quarter.
     """
     if not isinstance(clouds, Mapping) or not clouds:
         raise ValueError("clouds must be a non-empty mapping of name -> (n_points, n_dims) array.")
@@ -755,8 +886,9 @@ def paired_bootstrap(
     m = next(iter(n_rows))
     if m is None or m < 8:
         raise ValueError(f"Split-half intervals need at least 8 rows (4 per half), got shapes {shapes}.")
-    first, second = split_masks(m, R, int(seed))
     b = m // 2
+    c = b // 2 if b // 2 >= MIN_QUARTER_ROWS else 0
+    masks = split_masks(m, R, int(seed)) + (quarter_masks(m, R, int(seed)) if c else ())
 
     estimates: dict[str, dict[str, Interval]] = {}
     replicates: dict[str, dict[str, np.ndarray]] = {}
@@ -768,7 +900,7 @@ def paired_bootstrap(
         X = _as_cloud(clouds[name], name)
         neighbours, iso_values, group = _cloud_pass(
             X,
-            (first, second) if "isoscore" in wanted else None,
+            masks if "isoscore" in wanted else None,
             int(n_neighbors) if "twonn" in wanted else None,
         )
         nd = int(group.max()) + 1
@@ -776,37 +908,38 @@ def paired_bootstrap(
         fallbacks[name] = 0
         values: dict[str, tuple[float, np.ndarray]] = {}
         for stat, function in parsed:
-            halves = np.empty((R, 2))
+            # columns: S, S', then the quarters Q1..Q4 (nan when not drawn)
+            sets = np.full((R, 6), np.nan)
             if function is not None:
                 full = float(function(X))
-                for r in range(R):
-                    halves[r, 0] = float(function(X[first[:, r]]))
-                    halves[r, 1] = float(function(X[second[:, r]]))
+                for h, mask in enumerate(masks):
+                    sets[:, h] = [float(function(X[mask[:, r]])) for r in range(R)]
             elif stat == "isoscore":
                 full = float(iso_values[0])
-                halves[:, 0] = iso_values[1 : R + 1]
-                halves[:, 1] = iso_values[R + 1 :]
+                sets[:, : len(masks)] = iso_values[1:].reshape(len(masks), R).T
             else:
                 r1, r2, count = neighbours.r1_r2(np.ones(nd, dtype=bool))
                 fallbacks[name] += count
                 full = twonn_from_distances(r1, r2, discard_fraction)
-                for r in range(R):
-                    for h, mask in enumerate((first[:, r], second[:, r])):
+                for h, mask in enumerate(masks):
+                    for r in range(R):
                         if nd == m:  # no duplicates: group is the identity
-                            present = mask
+                            present = mask[:, r]
                         else:
                             present = np.zeros(nd, dtype=bool)
-                            present[group[mask]] = True
+                            present[group[mask[:, r]]] = True
+                        if present.sum() < 3:  # a quarter of repeated rows: no two neighbours
+                            continue
                         r1, r2, count = neighbours.r1_r2(present)
                         fallbacks[name] += count
-                        halves[r, h] = twonn_from_distances(r1, r2, discard_fraction)
-            values[stat] = (full, halves)
+                        sets[r, h] = twonn_from_distances(r1, r2, discard_fraction)
+            values[stat] = (full, sets)
         estimates[name] = {
-            stat: _split_half_interval(full, halves, confidence) for stat, (full, halves) in values.items()
+            stat: _split_half_interval(full, sets, confidence) for stat, (full, sets) in values.items()
         }
-        replicates[name] = {stat: halves for stat, (_, halves) in values.items()}
+        replicates[name] = {stat: sets for stat, (_, sets) in values.items()}
         failed[name] = {
-            stat: int((~np.isfinite(halves).all(axis=1)).sum()) for stat, (_, halves) in values.items()
+            stat: int((~np.isfinite(sets[:, :2]).all(axis=1)).sum()) for stat, (_, sets) in values.items()
         }
 
     result = BootstrapResult(
@@ -819,6 +952,7 @@ def paired_bootstrap(
         confidence=confidence,
         n_points=m,
         subsample_size=b,
+        quarter_size=c,
         n_distinct=n_distinct,
         n_exact_fallbacks=fallbacks,
         n_failed=failed,

@@ -13,6 +13,7 @@ from mteb_redundancy.analyses.redundancy.measure import PROMPT_TYPES
 from mteb_redundancy.analyses.redundancy.paper_reference import SOURCE as PAPER_SOURCE
 from mteb_redundancy.analyses.redundancy.paper_reference import paper_figures
 from mteb_redundancy.analyses.redundancy.uncertainty import REFERENCE_TYPE, finding
+from mteb_redundancy.estimators.bootstrap import covers
 
 COLUMN_TITLES = {
     "retrieval_query": "query",
@@ -127,7 +128,7 @@ def report(rows: list[RedundancyRow], fmt: str = "md") -> str:
     sentences = findings(rows)
     intervals = rows[0].scores.get("uncertainty")
     ci_note = (
-        f"Values in brackets: {100 * intervals['confidence']:g}% intervals ({intervals['scheme']} over the texts; the "
+        f"Values in brackets: {covers(intervals['confidence'], intervals['n_points'])} texts ({intervals['scheme']} over the texts; the "
         f"same splits for every prompt type, so differences are paired). "
         if intervals
         else ""

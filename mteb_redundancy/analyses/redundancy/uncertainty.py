@@ -2,8 +2,10 @@
 the one encoding (``estimators.bootstrap``: paired random split-half; no re-encoding).
 
 A prompt type with several distinct prompts (one instruction per task) is the mean over its prompts;
-each split's half-statistics are averaged the same way, so a type's interval is that of the mean,
-and differences between types are paired on the same halves of the same texts. No MTEB import.
+each split's half- and quarter-statistics are averaged the same way, so a type's interval is that of
+the mean, and differences between types are paired on the same halves of the same texts. Every
+interval covers the expectation of the estimate at the corpus's number of texts m (``covers``), not
+the population value. No MTEB import.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from mteb_redundancy.estimators.bootstrap import _split_half_interval, paired_bootstrap
+from mteb_redundancy.estimators.bootstrap import _split_half_interval, covers, paired_bootstrap
 
 STATISTICS = ("twonn", "isoscore")
 REFERENCE_TYPE = "retrieval_query"
@@ -29,8 +31,9 @@ def type_uncertainty(
     confidence: float = 0.95,
 ) -> dict[str, Any]:
     """``clouds``: distinct prompt key -> embeddings (same texts, same rows); ``types``: prompt type ->
-    its distinct prompt keys. Returns a JSON-safe dict: the scheme and its settings, an interval per
-    type and statistic, and the paired difference of every pair of types."""
+    its distinct prompt keys. Returns a JSON-safe dict: the scheme and its settings, what the
+    intervals cover, an interval per type and statistic (with the variance ratio it used), and the
+    paired difference of every pair of types."""
     result = paired_bootstrap(dict(clouds), n_resamples=n_resamples, seed=seed, confidence=confidence, statistics=STATISTICS)
     estimate: dict[str, dict[str, float]] = {}
     halves: dict[str, dict[str, np.ndarray]] = {}
@@ -49,6 +52,8 @@ def type_uncertainty(
         "confidence": result.confidence,
         "n_points": result.n_points,
         "subsample_size": result.subsample_size,
+        "quarter_size": result.quarter_size,
+        "covers": covers(result.confidence, result.n_points),
         "prompt_types": {
             t: {s: interval(estimate[t][s], halves[t][s]) for s in STATISTICS} for t in names
         },
@@ -72,13 +77,14 @@ def difference(uncertainty: Mapping[str, Any], a: str, b: str, statistic: str) -
         if (entry["a"], entry["b"]) == (b, a):
             iv = entry[statistic]
             flip = (lambda v: None if v is None else -v)
-            return {"estimate": flip(iv["estimate"]), "low": flip(iv["high"]), "high": flip(iv["low"])}
+            return {**iv, "estimate": flip(iv["estimate"]), "low": flip(iv["high"]), "high": flip(iv["low"])}
     return None
 
 
 def finding(uncertainty: Mapping[str, Any], a: str, b: str = REFERENCE_TYPE) -> str:
-    """E.g. ``"classification vs query: ID lower by 3.10 (95% CI 2.40..3.90); IsoScore lower by ..."``."""
-    pct = f"{100 * uncertainty['confidence']:g}%"
+    """E.g. ``"classification vs query: ID lower by 3.10 (95% interval for the expectation at m = 1000:
+    2.40..3.90); IsoScore lower by ..."``."""
+    what = covers(uncertainty["confidence"], uncertainty["n_points"])
     parts = []
     for statistic, label, digits in (("twonn", "ID", 2), ("isoscore", "IsoScore", 4)):
         iv = difference(uncertainty, a, b, statistic)
@@ -88,5 +94,5 @@ def finding(uncertainty: Mapping[str, Any], a: str, b: str = REFERENCE_TYPE) -> 
         word = "lower" if iv["estimate"] < 0 else "higher"
         amount, low, high = (-iv["estimate"], -iv["high"], -iv["low"]) if iv["estimate"] < 0 else (iv["estimate"], iv["low"], iv["high"])
         note = ", includes 0" if low <= 0 <= high else ""
-        parts.append(f"{label} {word} by {amount:.{digits}f} ({pct} CI {low:.{digits}f}..{high:.{digits}f}{note})")
+        parts.append(f"{label} {word} by {amount:.{digits}f} ({what}: {low:.{digits}f}..{high:.{digits}f}{note})")
     return f"{TYPE_LABELS.get(a, a)} vs {TYPE_LABELS.get(b, b)}: " + "; ".join(parts)
