@@ -17,7 +17,7 @@ SMOL = "HuggingFaceTB/SmolLM2-135M-Instruct"
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 TASK = "WikiTopicClassification"
 DEMONSTRATIONS = [["A man is playing a guitar.", "Music"], ["A jockey riding a horse.", "Equestrian"]]
-INSTRUCTION_PREFIX = "Classify the given Wikipedia article into its topic category: "
+INSTRUCTION_PREFIX = "Represent the Wikipedia article for classifying its topic: "  # INSTRUCTOR's own form
 
 
 def template(sentence: str) -> str:

@@ -47,3 +47,29 @@ def test_too_large_or_too_small_d_names_the_dimension(X):
 def test_grid_is_powers_of_two_then_full():
     assert dimension_grid(384) == [2, 4, 8, 16, 32, 64, 128, 256, 384]
     assert dimension_grid(384, [100]) == [2, 4, 8, 16, 32, 64, 100, 128, 256, 384]
+
+
+@pytest.mark.parametrize(
+    "task_type, expected",
+    [
+        ("Classification", False),  # logistic regression on the vectors
+        ("MultilabelClassification", False),  # k-nearest neighbours
+        ("Regression", False),
+        ("Clustering", False),  # k-means
+        ("Retrieval", True),  # the model's cosine similarity
+        ("Reranking", True),
+        ("STS", True),
+        ("PairClassification", True),
+        ("Summarization", True),
+        ("BitextMining", True),
+        ("Any2AnyRetrieval", True),
+        ("InstructionDisplacement", True),
+        (None, True),
+    ],
+)
+def test_reduced_vectors_are_renormalised_only_where_the_task_scores_by_cosine(task_type, expected):
+    from mteb_redundancy.models.reduction import renormalizes
+
+    assert renormalizes(task_type, "cosine") is expected
+    assert renormalizes(task_type, "dot") is False  # a dot-product model's lengths carry its scores
+    assert renormalizes(task_type, "cosine", normalize=False) is False  # raw truncation, a variant option

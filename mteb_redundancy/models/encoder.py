@@ -26,7 +26,7 @@ from mteb_redundancy.models.cache import CacheKey, EmbeddingCache, cache_disable
 from mteb_redundancy.models.names import VariantName
 from mteb_redundancy.models.prompts import get_style
 from mteb_redundancy.models.quantization import Quantizer, check_applies
-from mteb_redundancy.models.reduction import Reducer, check_dimension
+from mteb_redundancy.models.reduction import Reducer, check_dimension, l2_normalize, renormalizes
 from mteb_redundancy.models.spec import ModelSpec
 from mteb_redundancy.models.styles import Prompt
 
@@ -133,8 +133,13 @@ class PromptedEncoder(AbsEncoder):
 
     @property
     def normalizes(self) -> bool:
-        """Reduced vectors are re-normalized when the model's similarity is cosine."""
-        return self.spec.similarity == "cosine"
+        """Reduced vectors are re-normalised where they are re-normalised at all: the model's similarity
+        is cosine and the variant is not ``normalize=false``. For an MTEB task, :meth:`normalizes_for`."""
+        return renormalizes(None, self.spec.similarity, self.variant.normalize)
+
+    def normalizes_for(self, task_type: str | None) -> bool:
+        """Whether a task of ``task_type`` gets re-normalised reduced vectors (``reduction.renormalizes``)."""
+        return renormalizes(task_type, self.spec.similarity, self.variant.normalize)
 
     def prompt_for(self, task_name: str, task_type: str, side: str | None, task_prompt: str | None = None) -> Prompt:
         """The prompt for a task and side; ``task_prompt`` is the MTEB task's own prompt, if any."""
@@ -269,7 +274,7 @@ class PromptedEncoder(AbsEncoder):
                 f"{task_metadata.name} is {fitting.description}. Choose d below {len(fitting.texts)} or another reduction."
             )
         vectors = self._fitting_vectors(task_metadata, hf_subset, task_prompt)
-        self._reducers[slot] = Reducer("pca", d, normalize=self.normalizes).fit(vectors)
+        self._reducers[slot] = Reducer("pca", d, normalize=False).fit(vectors)
         self.pca_fits[slot] = {"task": task_metadata.name, "hf_subset": hf_subset, "fitting_set": fitting.description}
 
     def _fitting_set(self, task_name: str, hf_subset: str):
@@ -311,16 +316,20 @@ class PromptedEncoder(AbsEncoder):
             logger.info("quantization=int8: %s is not a registered task; calibrating on the first texts it sends.", task_metadata.name)
             return
         full = self._fitting_vectors(task_metadata, hf_subset, task_prompt)
-        reduced = self._reduce_only(full, task_metadata.name, hf_subset)
+        reduced = self._reduce_only(full, task_metadata.name, hf_subset, task_metadata.type)
         self._quantizers[slot] = Quantizer("int8").fit(reduced)
         self.quantization_fits[slot] = {"task": task_metadata.name, "hf_subset": hf_subset, "calibration_set": fitting.description}
 
-    def reduce(self, vectors: np.ndarray, task_name: str = "", hf_subset: str = "default") -> np.ndarray:
-        """Reduce full vectors to the variant's dimension, then quantize them (as float32 codes).
+    def reduce(
+        self, vectors: np.ndarray, task_name: str = "", hf_subset: str = "default", task_type: str | None = None
+    ) -> np.ndarray:
+        """Reduce full vectors to the variant's dimension, re-normalised where a task of ``task_type``
+        scores by the model's cosine similarity (:meth:`normalizes_for`; ``None``: as the model's
+        similarity says), then quantize them (as float32 codes).
         A PCA basis fitted for the task (:meth:`fit_pca_for_task`) is used for all of its splits, and
         so is an int8 calibration (:meth:`fit_quantizer_for_task`); without them, both are fitted on
         the first vectors sent (a displacement analysis sends all its conditions at once)."""
-        reduced = self._reduce_only(vectors, task_name, hf_subset)
+        reduced = self._reduce_only(vectors, task_name, hf_subset, task_type)
         if self.variant.quantization is None:
             return reduced
         slot = (task_name, hf_subset)
@@ -329,20 +338,20 @@ class PromptedEncoder(AbsEncoder):
             quantizer = self._quantizers[slot] = Quantizer(self.variant.quantization).fit(reduced)
         return quantizer.transform(reduced)
 
-    def _reduce_only(self, vectors: np.ndarray, task_name: str = "", hf_subset: str = "default") -> np.ndarray:
+    def _reduce_only(
+        self, vectors: np.ndarray, task_name: str = "", hf_subset: str = "default", task_type: str | None = None
+    ) -> np.ndarray:
         if self.variant.dim is None:
             return vectors
         check_dimension(self.variant.dim, vectors.shape[1], self.spec.model_id)
         slot = (task_name, hf_subset) if self.variant.reduction == "pca" else ("", "")
         reducer = self._reducers.get(slot)
         if reducer is None:
-            reducer = Reducer(
-                self.variant.reduction,
-                self.variant.dim,
-                normalize=self.normalizes,
-            ).fit(vectors)
+            # One projection per slot for every task type; whether to re-normalise is the task's.
+            reducer = Reducer(self.variant.reduction, self.variant.dim, normalize=False).fit(vectors)
             self._reducers[slot] = reducer
-        return reducer.transform(vectors)
+        reduced = reducer.transform(vectors)
+        return l2_normalize(reduced) if self.normalizes_for(task_type) else reduced
 
     def encode(
         self,
@@ -364,4 +373,4 @@ class PromptedEncoder(AbsEncoder):
         if self.variant.quantization == "int8":
             self.fit_quantizer_for_task(task_metadata, hf_subset, task_prompt)
         full = self.embed(texts, prompt, batch_size=kwargs.get("batch_size"))
-        return self.reduce(full, task_metadata.name, hf_subset)
+        return self.reduce(full, task_metadata.name, hf_subset, task_type=task_metadata.type)

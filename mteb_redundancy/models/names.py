@@ -6,7 +6,8 @@ CLI must reach is its own model name. ``dim`` is left out at full dimension; ``r
 ``quantization`` when it is ``float32`` (``int8`` and ``binary``: ``models.quantization``; the key is
 not ``precision``, which is the model's compute dtype, nor MTEB's ``output_dtypes``, whose int8
 calibration and binary scoring differ). ``precision`` is left out unless a name asks for one (the
-default is the hardware's, ``models.precision``).
+default is the hardware's, ``models.precision``). ``normalize=false`` asks for raw truncation
+(``models.reduction.renormalizes``); it is left out otherwise, and at full dimension.
 
 A variant is an MTEB *experiment* of its base model: its ``ModelMeta`` is the base model's, with the
 options as ``experiment_kwargs`` (:meth:`VariantName.experiment_kwargs`), and MTEB shows it as
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 _VARIANT = re.compile(r"^(?P<base>[^()]+?)\s*\((?P<options>[^()]*)\)$")
-OPTION_KEYS = ("prompt", "dim", "reduction", "quantization", "precision")
+OPTION_KEYS = ("prompt", "dim", "reduction", "normalize", "quantization", "precision")
 # Other spellings of an option's key: MTEB names a Matryoshka dimension ``embed_dim``.
 KEY_ALIASES = {"embed_dim": "dim", "dimension": "dim", "prompt_style": "prompt", "quantisation": "quantization"}
 DEFAULT_REDUCTION = "first"
@@ -31,9 +32,12 @@ DEFAULT_REDUCTION = "first"
 # experiment kwargs); ``auto`` means "the hardware's", resolved when the model loads.
 DEFAULT_PRECISION = "float32"
 DEFAULT_QUANTIZATION = "float32"
+# ``normalize=false`` asks for raw truncation; the default (re-normalised where the task's evaluation
+# uses the model's cosine similarity) may be spelled out.
+NORMALIZE_VALUES = {"false": False, "true": True, "auto": True}
 EXPECTED_FORM = (
     "expected '<model id> (prompt=<style>[, dim=<d>][, reduction=<first|random|pca>]"
-    "[, quantization=<float32|int8|binary>][, precision=<p>])'"
+    "[, normalize=false][, quantization=<float32|int8|binary>][, precision=<p>])'"
 )
 
 
@@ -45,13 +49,16 @@ class VariantName:
     reduction: str = DEFAULT_REDUCTION
     precision: str | None = None  # None: the hardware's (``auto``)
     quantization: str | None = None  # None: float32 (no quantization)
+    # False: raw truncation, never re-normalised (``models.reduction.renormalizes``).
+    normalize: bool = True
 
     def __post_init__(self) -> None:
         if self.quantization == DEFAULT_QUANTIZATION:
             object.__setattr__(self, "quantization", None)
-        if self.dim is None and self.reduction != DEFAULT_REDUCTION:
-            # At full dimension every reduction keeps the whole vector: one variant.
+        if self.dim is None:
+            # At full dimension every reduction keeps the whole vector, as the model gave it: one variant.
             object.__setattr__(self, "reduction", DEFAULT_REDUCTION)
+            object.__setattr__(self, "normalize", True)
 
     def __str__(self) -> str:
         options = [f"prompt={self.prompt}"]
@@ -59,6 +66,8 @@ class VariantName:
             options.append(f"dim={self.dim}")
             if self.reduction != DEFAULT_REDUCTION:
                 options.append(f"reduction={self.reduction}")
+            if not self.normalize:
+                options.append("normalize=false")
         if self.quantization is not None:
             options.append(f"quantization={self.quantization}")
         if self.precision is not None:
@@ -74,6 +83,8 @@ class VariantName:
             kwargs["dim"] = self.dim
             if self.reduction != DEFAULT_REDUCTION:
                 kwargs["reduction"] = self.reduction
+            if not self.normalize:
+                kwargs["normalize"] = False
         if self.quantization is not None:
             kwargs["quantization"] = self.quantization
         precision = precision or self.precision
@@ -139,6 +150,9 @@ def _from_options(name: str, base: str, options: Mapping[str, str]) -> VariantNa
     if precision is not None and precision.lower() == "auto":
         precision = None
     quantization = options.get("quantization")
+    normalize = options.get("normalize", "true").lower()
+    if normalize not in NORMALIZE_VALUES:
+        raise ValueError(f"{name!r}: normalize must be false (raw truncation) or true/auto (the default), got {normalize!r}.")
     return VariantName(
         base=base,
         prompt=options["prompt"],
@@ -146,6 +160,7 @@ def _from_options(name: str, base: str, options: Mapping[str, str]) -> VariantNa
         reduction=options.get("reduction", DEFAULT_REDUCTION).lower(),
         precision=precision.lower() if precision else None,
         quantization=quantization.lower() if quantization else None,
+        normalize=NORMALIZE_VALUES[normalize],
     )
 
 

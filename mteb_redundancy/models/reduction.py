@@ -38,6 +38,37 @@ def dimension_grid(full_dim: int, extra: tuple[int, ...] | list[int] = ()) -> li
     return sorted(grid)
 
 
+# MTEB task types whose evaluator fits a model on the vectors themselves (logistic regression,
+# k-nearest neighbours, linear regression, k-means: Euclidean geometry) instead of comparing them with
+# the model's similarity. A reduced vector reaches them as truncated, never re-normalised, as
+# Tsukagoshi & Sasano (2025) truncate. Every other task type (retrieval, reranking, STS, pair
+# classification, summarization, bitext mining, zero-shot classification, and the project's
+# instruction displacement) scores by the model's similarity, so a cosine model's reduced vectors are
+# re-normalised there (which leaves cosine scores as they are, and puts the vectors back on the sphere
+# the other distances and an int8 calibration see).
+RAW_TRUNCATION_TASK_TYPES = frozenset({
+    "Classification",  # logistic regression
+    "MultilabelClassification",  # k-nearest neighbours (Euclidean)
+    "Regression",  # linear regression
+    "Clustering",  # mini-batch k-means
+    "ImageClassification",
+    "ImageClustering",
+    "AudioClassification",
+    "AudioMultilabelClassification",
+    "AudioClustering",
+    "VideoClassification",
+    "VideoMultilabelClassification",
+    "VideoClustering",
+})
+
+
+def renormalizes(task_type: str | None, similarity: str, normalize: bool = True) -> bool:
+    """Whether reduced vectors are re-normalised for a task of ``task_type`` (``None``: a caller that
+    names no task, which gets the model's similarity): only for a cosine model, only where the task
+    scores by that similarity, and never under ``normalize=False`` (raw truncation, a variant option)."""
+    return normalize and similarity == "cosine" and task_type not in RAW_TRUNCATION_TASK_TYPES
+
+
 def l2_normalize(X: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(X, axis=1, keepdims=True)
     return X / np.where(norms == 0, 1.0, norms)
@@ -46,7 +77,7 @@ def l2_normalize(X: np.ndarray) -> np.ndarray:
 @dataclass
 class Reducer:
     """Keep ``d`` of the embedding's coordinates (``first``, ``random``) or its top ``d`` principal
-    components (``pca``); re-normalize afterwards when the model's similarity is cosine.
+    components (``pca``); re-normalize afterwards with ``normalize`` (for a task, see :func:`renormalizes`).
     """
 
     method: str

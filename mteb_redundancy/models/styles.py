@@ -2,21 +2,19 @@
 
 One :class:`PromptStyle` object per style (``none``, ``prefix``, ``instruction``, ``instructor``,
 ``prompteol``), registered through the ``register_prompt_styles`` hook, so a plugin adds a style in
-one place. Prefixes and instructions are data: ``DEFAULT_INSTRUCTIONS`` (Tsukagoshi & Sasano 2025,
-Table 3) and ``TASK_TYPE_INSTRUCTIONS`` (Ogawa et al., Table 2) are the papers' tables, and a
-``ModelSpec`` overrides them per model and per task (:class:`PromptTables`). No MTEB import here:
-callers pass the task's name and type as plain strings. A style is looked up by name among the
-registered ones in ``models.prompts``.
+one place and every command (``mteb run``, sweep, recommend, study, displacement) takes it: they look
+styles up among the registered ones (``models.prompts.get_style``), never in a list. Prefixes and instructions are data:
+``DEFAULT_INSTRUCTIONS`` (Tsukagoshi & Sasano 2025, Table 3), ``TASK_TYPE_INSTRUCTIONS`` (Ogawa et al.
+2025, Table 2; also the displacement conditions) and INSTRUCTOR's ``Represent the ...`` instructions
+(Su et al. 2023) are the papers' tables, and a ``ModelSpec`` overrides them per model and per task
+(:class:`PromptTables`). No MTEB import here: callers pass the task's name and type as plain strings.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
-
-# The built-in styles; plugins may register more (``register_prompt_styles``).
-PROMPT_STYLES = ("none", "prefix", "instruction", "instructor", "prompteol")
 
 INSTRUCTION_TEMPLATE = "Instruct: {instruction}\nQuery: "
 INSTRUCTOR_TEMPLATE = "{instruction}: "
@@ -47,7 +45,8 @@ DEFAULT_INSTRUCTIONS: dict[str, str] = {
     "BBCNewsClustering": "Identify the section of the given news article",
 }
 
-# Ogawa et al., Table 2, for tasks with no instruction of their own: one per task kind.
+# Ogawa et al. (2025), Table 2: one instruction per task kind, for tasks with no instruction of their
+# own; the instructed conditions of the displacement analysis are the same table.
 TASK_TYPE_INSTRUCTIONS: dict[str, str] = {
     "retrieval": "Given a query, retrieve passages that can answer the query",
     "reranking": "Given a query, retrieve passages relevant to the query",
@@ -63,6 +62,31 @@ DEFAULT_PREFIXES: dict[str, str] = {
     "classification": "query: ",
     "clustering": "query: ",
     "sts": "query: ",
+}
+
+# INSTRUCTOR (Su et al. 2023, section 2.3) reads one template on every side: "Represent the (domain)
+# text type (for task objective): ". Queries and symmetric tasks: per task, else per task kind. The
+# retrieval tasks' instructions are those of INSTRUCTOR's own MTEB evaluation (instructor-large; MIRACL
+# takes NQ's); the offline tasks' and the kinds' are written in the same template here.
+INSTRUCTOR_INSTRUCTIONS: dict[str, str] = {
+    "retrieval": "Represent the question for retrieving supporting documents",
+    "reranking": "Represent the query for retrieving relevant documents",
+    "sts": "Represent the sentence for retrieving semantically similar sentences",
+    "classification": "Represent the text for classifying its category",
+    "clustering": "Represent the text for clustering by topic",
+    "MIRACLRetrievalHardNegatives": "Represent the Wikipedia question for retrieving supporting documents",
+    "QuoraRetrievalHardNegatives": "Represent the Quora question for retrieving duplicate questions",
+    "HotpotQAHardNegatives": "Represent the Wikipedia question for retrieving supporting documents",
+    "DBPediaHardNegatives": "Represent the Wikipedia sentence for retrieving supporting documents",
+    "NQHardNegatives": "Represent the Wikipedia question for retrieving supporting documents",
+    "MSMARCOHardNegatives": "Represent the question for retrieving supporting documents",
+    # The project's offline tasks
+    "WikiTopicClassification": "Represent the Wikipedia article for classifying its topic",
+    "WikiTopicClustering": "Represent the Wikipedia article for clustering by topic",
+    "WikiRetrieval": "Represent the entity description for retrieving its Wikipedia article",
+    "STSBenchmarkOffline": "Represent the sentence for retrieving semantically similar sentences",
+    "BBCNewsClassification": "Represent the news article for classifying its section",
+    "BBCNewsClustering": "Represent the news article for clustering by section",
 }
 
 # INSTRUCTOR (Su et al. 2023) gives documents an instruction too, e.g. "Represent the Wikipedia
@@ -81,14 +105,18 @@ INSTRUCTOR_DOCUMENT_INSTRUCTIONS: dict[str, str] = {
 SOURCE_MODEL = "the model's own table"
 SOURCE_PAPER = "Tsukagoshi & Sasano (2025), Table 3"
 SOURCE_MTEB = "the MTEB task's prompt"
-SOURCE_KIND = "one per task kind (Ogawa et al., Table 2)"
+SOURCE_KIND = "one per task kind (Ogawa et al. 2025, Table 2)"
+SOURCE_INSTRUCTOR = "INSTRUCTOR's template (Su et al. 2023)"
 
 # MTEB task types, folded into the five kinds that decide a prompt.
 _TASK_KIND_BY_TYPE = {
     "Retrieval": "retrieval",
     "InstructionRetrieval": "retrieval",
+    "Any2AnyRetrieval": "retrieval",
+    "Any2AnyMultilingualRetrieval": "retrieval",
     "Reranking": "reranking",
     "InstructionReranking": "reranking",
+    "Any2AnyReranking": "reranking",
     "STS": "sts",
     "PairClassification": "sts",
     "Summarization": "sts",
@@ -116,10 +144,11 @@ def is_asymmetric(kind: str) -> bool:
 class Prompt:
     """What surrounds a text on its way into the model.
 
-    ``prefix + text + suffix`` is the model input; under ``prompteol`` the text is first prepared as
-    PromptEOL's code prepares it (``prompteol_text``), a rule the style name pins in ``key``. With
-    ``pool_text_only`` (INSTRUCTOR), the prefix's tokens are left out of mean pooling. ``key`` is
-    what an embedding cache must key on.
+    ``prefix + prepare(text) + suffix`` is the model input (:meth:`apply`, which every backend calls);
+    ``prepare`` is the style's own preparation of the text, if it has one (PromptEOL's
+    ``prompteol_text``). The style's name pins that rule in ``key``: a style that prepares texts in
+    two ways registers two names. With ``pool_text_only`` (INSTRUCTOR), the prefix's tokens are left
+    out of mean pooling. ``key`` is what an embedding cache must key on.
     """
 
     style: str
@@ -128,10 +157,12 @@ class Prompt:
     pool_text_only: bool = False
     #: Where the instruction in the prefix came from (recorded in results; not part of the key).
     source: str = field(default="", compare=False)
+    #: The style's preparation of the text before the prefix and suffix surround it.
+    prepare: Callable[[str], str] | None = field(default=None, compare=False)
 
     def apply(self, text: str) -> str:
-        if self.style == "prompteol":
-            text = prompteol_text(text)
+        if self.prepare is not None:
+            text = self.prepare(text)
         return f"{self.prefix}{text}{self.suffix}"
 
     @property
@@ -175,7 +206,7 @@ def prompteol_prompt(demonstrations: Sequence[Sequence[str]] | None = None) -> P
             )
         sentence, word = (part.strip().replace('"', "'") for part in pair)
         shown.append(f'{head}{sentence}{tail}{word}".')
-    return Prompt(style="prompteol", prefix="".join(shown) + head, suffix=tail)
+    return Prompt(style=PromptEOLStyle.name, prefix="".join(shown) + head, suffix=tail, prepare=prompteol_text)
 
 
 @dataclass(frozen=True)
@@ -334,11 +365,14 @@ class InstructionStyle(PromptStyle):
         """Retrieval documents: the bare text (Tsukagoshi & Sasano 2025, appendix B, after Wang et al.)."""
         return Prompt(style=self.name)
 
+    def instruction(self, tables: PromptTables, task_name: str, task_type: str, task_prompt: str | None) -> tuple[str, str]:
+        """The instruction for a query or a symmetric task, and where it came from."""
+        return instruction_and_source(task_name, task_type, tables.instructions, task_prompt)
+
     def prompt(self, tables, *, task_name, task_type, side, task_prompt=None):
         if side == DOCUMENT and is_asymmetric(task_kind(task_type)):
             return self.document_prompt(tables, task_name)
-        instruction, source = instruction_and_source(task_name, task_type, tables.instructions, task_prompt)
-        return self._instructed(tables, instruction, source)
+        return self._instructed(tables, *self.instruction(tables, task_name, task_type, task_prompt))
 
     def condition_prompt(self, tables, instruction, kind):
         if instruction is None:
@@ -348,9 +382,21 @@ class InstructionStyle(PromptStyle):
 
 class InstructorStyle(InstructionStyle):
     """INSTRUCTOR (Su et al. 2023): the pair ``[instruction, text]``; the instruction's tokens are
-    left out of mean pooling."""
+    left out of mean pooling. Its instructions are INSTRUCTOR's own form, ``Represent the ... for
+    ...: `` (``INSTRUCTOR_INSTRUCTIONS``), not another model's."""
 
     name = "instructor"
+
+    def instruction(self, tables, task_name, task_type, task_prompt):
+        """The model's own table, then ``INSTRUCTOR_INSTRUCTIONS``, each by task name, then by task
+        kind. An MTEB task's own prompt is written for E5-style instructions, so it is not used."""
+        kind = task_kind(task_type)
+        for key in (task_name, kind):
+            if key in tables.instructions:
+                return tables.instructions[key], SOURCE_MODEL
+            if key in INSTRUCTOR_INSTRUCTIONS:
+                return INSTRUCTOR_INSTRUCTIONS[key], SOURCE_INSTRUCTOR
+        return INSTRUCTOR_INSTRUCTIONS["classification"], SOURCE_INSTRUCTOR
 
     def _instructed(self, tables: PromptTables, instruction: str, source: str = "") -> Prompt:
         return Prompt(
@@ -372,8 +418,9 @@ class InstructorStyle(InstructionStyle):
 
 class PromptEOLStyle(PromptStyle):
     """PromptEOL (Jiang et al. 2023): ``This sentence : "{text}" means in one word:"``, optionally after
-    in-context demonstrations; the template is the model's input format, not an instruction, so every
-    displacement condition is the same input."""
+    in-context demonstrations, the text prepared first as PromptEOL's code prepares it (the prompt's
+    ``prepare``, :func:`prompteol_text`); the template is the model's input format, not an
+    instruction, so every displacement condition is the same input."""
 
     name = "prompteol"
     uses_instructions = True

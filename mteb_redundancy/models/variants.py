@@ -2,7 +2,7 @@
 
 A variant is an MTEB *experiment* of its base model. Its ``ModelMeta`` is the base model's (name,
 revision, parameters, license...) with the variant's options as ``experiment_kwargs`` (prompt style,
-dimension, reduction, and precision where it is not float32) and ``embed_dim = d``; MTEB's own
+dimension, reduction, ``normalize=False`` for raw truncation, and precision where it is not float32) and ``embed_dim = d``; MTEB's own
 registry holds it under the variant's name, e.g. ``sentence-transformers/all-MiniLM-L6-v2
 (prompt=none, dim=64)``, and MTEB writes its results to the base model's folder under
 ``experiments/<experiment name>/``. ``ModelMeta.model_name_with_experiment`` spells it MTEB's way
@@ -19,6 +19,7 @@ from mteb.models import ModelMeta
 
 from mteb_redundancy.models.encoder import PromptedEncoder
 from mteb_redundancy.models.names import (
+    OPTION_KEYS,
     VariantName,
     looks_like_variant,
     parse_variant_name,
@@ -30,7 +31,9 @@ from mteb_redundancy.plugins import Registry, get_registry
 
 # Options a loader call may carry besides the variant's own (MTEB passes ``device``; ``embed_dim`` is
 # MTEB's check of the dimension, already made against ``ModelMeta.embed_dim``).
-_LOADER_OPTIONS = ("variant", "prompt", "dim", "reduction", "quantization", "precision", "cache", "show_progress", "embed_dim")
+_LOADER_OPTIONS = (
+    "variant", "prompt", "dim", "reduction", "normalize", "quantization", "precision", "cache", "show_progress", "embed_dim"
+)
 
 
 class UnknownModelError(KeyError):
@@ -98,6 +101,13 @@ def variant_meta(
     return meta
 
 
+def _style_uses_instructions(style: str) -> bool:
+    """What the registered style says (``PromptStyle.uses_instructions``); ``False`` for a style no
+    plugin registered (``resolve_variant`` refuses it before any ``ModelMeta`` is built)."""
+    found = get_registry().styles.get(style)
+    return bool(found is not None and found.uses_instructions)
+
+
 def _variant_fields(variant: VariantName, full_dim: int | None, base_uses_instructions: bool, precision: str | None = None) -> dict:
     """The ``ModelMeta`` fields in which the variants of one model differ."""
     loader_kwargs: dict[str, Any] = {"variant": str(variant)}
@@ -106,7 +116,7 @@ def _variant_fields(variant: VariantName, full_dim: int | None, base_uses_instru
     return {
         "embed_dim": variant.dim if variant.dim is not None else full_dim,
         "loader_kwargs": loader_kwargs,
-        "use_instructions": variant.prompt in ("instruction", "instructor", "prompteol") or base_uses_instructions,
+        "use_instructions": _style_uses_instructions(variant.prompt) or base_uses_instructions,
         "experiment_kwargs": variant.experiment_kwargs(precision),
     }
 
@@ -227,7 +237,8 @@ def resolve_variant(name: str, model_registry, registry: Registry | None = None)
         if dim == full_dim:
             dim = None  # an explicit full dimension is the full-dimension variant
     canonical = VariantName(
-        spec.model_id, style, dim, variant.reduction if dim is not None else "first", variant.precision, variant.quantization
+        spec.model_id, style, dim, variant.reduction if dim is not None else "first", variant.precision, variant.quantization,
+        variant.normalize,
     )
     key = str(canonical)
     known = model_registry.get(key)
@@ -252,11 +263,12 @@ def _normalized_for_matching(name: str) -> str:
     if parts is None:
         return name
     base, options = parts
-    order = {key: i for i, key in enumerate(("prompt", "dim", "reduction", "quantization", "precision"))}
+    order = {key: i for i, key in enumerate(OPTION_KEYS)}
+    defaults = {"reduction": "first", "quantization": "float32", "normalize": "true"}
     shown = [
         f"{k}={v}"
         for k, v in sorted(options.items(), key=lambda kv: order.get(kv[0], 99))
-        if not (k == "reduction" and v == "first") and not (k == "quantization" and v == "float32")
+        if defaults.get(k) != v.lower()
     ]
     return f"{base} ({', '.join(shown)})"
 
@@ -293,6 +305,7 @@ def _variant_of_call(model_name: str, kwargs: dict[str, Any]) -> VariantName:
             str(kwargs.get("reduction") or "first"),
             kwargs.get("precision") or None,
             kwargs.get("quantization") or None,
+            str(kwargs.get("normalize", True)).lower() != "false",
         )
     if kwargs.get("variant"):
         return parse_variant_name(str(kwargs["variant"]))

@@ -1,4 +1,4 @@
-"""The conditions of the instruction-displacement analysis (Ogawa et al., Table 2) and the checks on
+"""The conditions of the instruction-displacement analysis (Ogawa et al. 2025, Table 2) and the checks on
 conditions and queries. No MTEB import."""
 
 from __future__ import annotations
@@ -17,16 +17,13 @@ from mteb_redundancy.models.styles import (
 DEFAULT_TASK = "InstructionDisplacementWiki"
 TASK_TYPE = "InstructionDisplacement"
 
-# Ogawa et al., Table 2 (English rendering): the conditions of the instruction-displacement analysis,
-# in order, each with its instruction; ``None`` marks the base condition (the text as is).
-# A task or a user file may replace this table (see ``mteb_redundancy_tasks.displacement``).
+# The conditions of the instruction-displacement analysis, in order, each with its instruction:
+# Ogawa et al. (2025), Table 2 (English rendering; ``TASK_TYPE_INSTRUCTIONS``, the one copy of it),
+# after the base condition (``None``: the text as is). A task or a user file may replace this table
+# (see ``mteb_redundancy_tasks.displacement``).
 DISPLACEMENT_CONDITIONS: dict[str, str | None] = {
     "Base": None,
-    "Retrieval": "Given a query, retrieve passages that can answer the query",
-    "Reranking": "Given a query, retrieve passages relevant to the query",
-    "STS": "Given a query, find the passage whose meaning is most similar to it",
-    "Classification": "Classify the given query into the appropriate category",
-    "Clustering": "Identify the topic of the given query",
+    **{("STS" if kind == "sts" else kind.capitalize()): instruction for kind, instruction in TASK_TYPE_INSTRUCTIONS.items()},
 }
 
 

@@ -31,8 +31,8 @@ def add_parser(commands) -> None:
     parser.add_argument("-m", "--model", dest="models", action="append", required=True, metavar="MODEL_ID",
                         help="a registered base model id (repeat for several models: one figure)")
     parser.add_argument("--prompt", dest="prompts", action="append", metavar="STYLE",
-                        help="prompt style(s): none, prefix, instruction, instructor, prompteol "
-                             "(repeatable or comma-separated; default: none)")
+                        help="prompt style(s): any the model registered, a plugin's included (`mteb-redundancy "
+                             "models` lists them; repeatable or comma-separated; default: none)")
     parser.add_argument("--dims", default="2,4,8,16,32,64,128,full",
                         help="comma-separated dimensions; 'full' is the model's own (default: %(default)s)")
     parser.add_argument("--reduction", dest="reductions", action="append", metavar="METHOD",

@@ -33,7 +33,7 @@ from mteb_redundancy.models.encoder import PromptedEncoder
 from mteb_redundancy.models.names import VariantName, looks_like_variant
 from mteb_redundancy.models.quantization import QUANTIZATIONS, QuantizationError, bytes_per_vector, check_applies
 from mteb_redundancy.models.reduction import REDUCTIONS, check_dimension
-from mteb_redundancy.models.styles import PROMPT_STYLES, Prompt
+from mteb_redundancy.models.styles import Prompt
 from mteb_redundancy.models.variants import VariantEncoder, experiment_meta, get_encoder
 from mteb_redundancy.mteb_bridge.evaluation import fresh_task
 from mteb_redundancy.mteb_bridge.results_layout import load_task_result
@@ -100,8 +100,8 @@ class SweepEncoder(VariantEncoder):
     def embed(self, texts, prompt, *, batch_size=None, show_progress=None) -> np.ndarray:
         return self._memo.full_vectors(self._full, list(texts), prompt, batch_size)
 
-    def reduce(self, vectors: np.ndarray, task_name: str = "", hf_subset: str = "default") -> np.ndarray:
-        reduced = super().reduce(vectors, task_name, hf_subset)
+    def reduce(self, vectors: np.ndarray, task_name: str = "", hf_subset: str = "default", task_type: str | None = None) -> np.ndarray:
+        reduced = super().reduce(vectors, task_name, hf_subset, task_type)
         # At full dimension the memo's own array would go to MTEB; give it a copy to keep.
         return reduced.copy() if reduced is vectors else reduced
 
@@ -346,7 +346,7 @@ def plan_points(
     ``dimension_of(model, prompt)`` gives the dimension of a model that registered none (by loading
     it; nothing is encoded)."""
     registry = get_registry()
-    prompts = _check_choices("prompt style", prompts, PROMPT_STYLES)
+    prompts = _check_choices("prompt style", prompts, registry.styles)  # a plugin's styles too
     reductions = _check_choices("reduction", reductions, REDUCTIONS)
     quantizations = _check_choices("quantization", [str(q).lower() for q in quantizations], QUANTIZATIONS)
     wanted = parse_dims(dims)

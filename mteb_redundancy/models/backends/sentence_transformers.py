@@ -17,9 +17,10 @@ def hub_offline() -> bool:
 
 
 class SentenceTransformerBackend:
-    """Prompts reach the model through ``SentenceTransformer.encode(prompt=...)``, which prepends the
-    prefix and, with ``pool_text_only``, leaves its tokens out of pooling (INSTRUCTOR). In bfloat16
-    the model runs under autocast (``models.precision``)."""
+    """The model reads ``Prompt.apply(text)``, as under every backend. With ``pool_text_only``
+    (INSTRUCTOR) the prompt's prefix goes to ``SentenceTransformer.encode(prompt=...)`` instead, which
+    puts it back in front and leaves its tokens out of pooling. In bfloat16 the model runs under
+    autocast (``models.precision``)."""
 
     def __init__(self, spec: ModelSpec, location: str, device: str | None = None, precision: str | None = None):
         self.spec = spec
@@ -62,17 +63,19 @@ class SentenceTransformerBackend:
 
     def encode(self, texts: list[str], prompt: Prompt, batch_size: int) -> np.ndarray:
         model = self.load()
-        if prompt.suffix:
-            texts = [f"{text}{prompt.suffix}" for text in texts]
+        inputs = [prompt.apply(text) for text in texts]
+        excluded = prompt.prefix if prompt.pool_text_only else ""
+        if excluded:  # apply() starts with the prefix; sentence-transformers puts it back, unpooled
+            inputs = [text[len(excluded) :] for text in inputs]
         poolings = [module for module in model if hasattr(module, "include_prompt")]
         included = [module.include_prompt for module in poolings]
-        if prompt.pool_text_only:
+        if excluded:
             model.set_pooling_include_prompt(False)
         try:
             with self._autocast(model):
                 vectors = model.encode(
-                    texts,
-                    prompt=prompt.prefix or None,
+                    inputs,
+                    prompt=excluded or None,
                     batch_size=batch_size,
                     convert_to_numpy=True,
                     show_progress_bar=False,
