@@ -349,21 +349,21 @@ def _predictor_texts(task: AbsTask, limit: int, seed: int = 0) -> tuple[list[str
     return texts, fitting.side
 
 
-def _predictor_function(name: str):
-    return {"twonn": lambda X: float(twonn(X).dimension), "isoscore": isoscore}[name]
-
-
 # What each label-free predictor measures decides how its curve is scaled (docs/methods.md: recommend).
 # An intrinsic dimension is compared as it is. An isotropy score s (IsoScore: (k - 1) / (n - 1) for data
 # spread evenly over k of n dims) rises as d falls, because fewer coordinates are spread more evenly:
 # IsoScore(d) / IsoScore(full) exceeded 1 at every d < full, so the predictor always answered d = 2. It is
 # compared as the number of dimensions the data use, 1 + (n - 1) s (Rudman et al. 2022), which falls with d.
-_PREDICTOR_KINDS = {"twonn": "intrinsic dimension", "isoscore": "isotropy"}
+# Any estimator of a point cloud can be added here (name -> its kind and its function).
+_PREDICTORS = {
+    "twonn": ("intrinsic dimension", lambda X: float(twonn(X).dimension)),
+    "isoscore": ("isotropy", isoscore),
+}
 
 
 def predictor_names() -> tuple[str, ...]:
     """The label-free predictors ``recommend`` accepts (every estimator the redundancy measure computes)."""
-    return tuple(_PREDICTOR_KINDS)
+    return tuple(_PREDICTORS)
 
 
 def check_predictor(name: str) -> str:
@@ -376,7 +376,7 @@ def check_predictor(name: str) -> str:
 
 
 def _curve_value(predictor: str, value: np.ndarray, n_dims: int) -> np.ndarray:
-    if _PREDICTOR_KINDS[predictor] == "isotropy":
+    if _PREDICTORS[predictor][0] == "isotropy":
         return 1 + (n_dims - 1) * np.asarray(value, dtype=np.float64)
     return np.asarray(value, dtype=np.float64)
 
@@ -416,7 +416,8 @@ def label_free_curve(
         for d in pca_dims[:-1]:
             reducers[d].mean_, reducers[d].components_ = top.mean_, top.components_[:d]
     clouds = {str(d): (r if r.is_fitted else r.fit(vectors)).transform(vectors) for d, r in reducers.items()}
-    statistic = predictor if predictor in BUILTIN_STATISTICS else (predictor, _predictor_function(predictor))
+    # the split-half module computes its built-in statistics fast from one pass; others on each half
+    statistic = predictor if predictor in BUILTIN_STATISTICS else (predictor, _PREDICTORS[predictor][1])
     result = paired_bootstrap(clouds, n_resamples=n_resamples, seed=seed, confidence=confidence, statistics=[statistic])
     full_value = _curve_value(predictor, result.interval(str(full_dim), predictor).estimate, full_dim)
     full_halves = _curve_value(predictor, result.replicates[str(full_dim)][predictor], full_dim)
