@@ -397,8 +397,9 @@ def label_free_curve(
 
     The curve is the predictor at each d of ``dims`` below the full dimension (``pca`` only where
     d < the number of texts: a PCA fitted on m texts has m - 1 components), and at the full dimension
-    itself, the unreduced vectors the full score was measured on, so that the curve and the score are
-    scaled at the same reference. Each point is relative to the full one, with a paired split-half
+    itself, so that the curve and the score are scaled at the same reference: the unreduced vectors
+    the full score was measured on (``pca``: all its components, min(full, m - 1), which keep every
+    distance of the centred texts; the curve then shows what truncation loses, not PCA's centring). Each point is relative to the full one, with a paired split-half
     interval (the same halves of the same texts at every d). ``d_label_free`` is the smallest d from
     which on the interval's upper end stays at or above ``keep``: a d is cut only where the
     measurement shows a loss beyond the margin, not where the estimator's own noise (TwoNN: about 3.7%
@@ -407,15 +408,20 @@ def label_free_curve(
     vectors = np.asarray(vectors)
     m, full_dim = vectors.shape
     cap = m - 1 if reduction == "pca" else full_dim - 1
-    curve_dims = sorted({int(d) for d in dims if int(d) <= cap} | {full_dim})
-    reducers = {d: Reducer(reduction if d < full_dim else "first", d, normalize=normalize) for d in curve_dims}
-    pca_dims = [d for d in curve_dims if d < full_dim and reduction == "pca"]
-    if pca_dims:
-        # One fit: the top d components are the first d of the largest fit (signs do not enter the measures).
-        top = reducers[pca_dims[-1]].fit(vectors)
-        for d in pca_dims[:-1]:
-            reducers[d].mean_, reducers[d].components_ = top.mean_, top.components_[:d]
-    clouds = {str(d): (r if r.is_fitted else r.fit(vectors)).transform(vectors) for d, r in reducers.items()}
+    curve_dims = sorted({int(d) for d in dims if int(d) <= cap and int(d) < full_dim} | {full_dim})
+    if reduction == "pca":
+        # The full point is every component (min(d, m - 1): lossless for the centred texts), so the curve
+        # shows what truncation loses, not PCA's centring. One fit serves every d: the top d components
+        # are the first d of the largest fit (signs do not enter the measures).
+        top = Reducer("pca", min(full_dim, m - 1), normalize=normalize).fit(vectors)
+        reducers = {}
+        for d in curve_dims:
+            reducers[d] = Reducer("pca", min(d, top.d), normalize=normalize)
+            reducers[d].mean_, reducers[d].components_ = top.mean_, top.components_[: min(d, top.d)]
+    else:
+        reducers = {d: Reducer(reduction if d < full_dim else "first", d, normalize=normalize).fit(vectors)
+                    for d in curve_dims}
+    clouds = {str(d): r.transform(vectors) for d, r in reducers.items()}
     # the split-half module computes its built-in statistics fast from one pass; others on each half
     statistic = predictor if predictor in BUILTIN_STATISTICS else (predictor, _PREDICTORS[predictor][1])
     result = paired_bootstrap(clouds, n_resamples=n_resamples, seed=seed, confidence=confidence, statistics=[statistic])
