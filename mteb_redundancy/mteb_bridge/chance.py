@@ -10,9 +10,9 @@ The score a model gets without information in its vectors:
 - mean average precision (reranking, ``map*``): the mean over queries of the expected AP of a random
   order of the query's candidates, (R - 1) / (N - 1) + (H_N / N)(N - R) / (N - 1) for R relevant among
   N candidates (H_N the harmonic number);
-- every other main score (nDCG@10 over a corpus, V-measure, Spearman correlation, F1, MRR): 0, the
-  value a random model scores in expectation for correlations and near it for rankings over a corpus;
-  the level says "0 (taken)" for these.
+- every other main score (nDCG@10 over a corpus, V-measure, Spearman correlation, F1, MRR, any
+  multilabel score): 0, the value a random model scores in expectation for correlations and near it
+  for rankings over a corpus; the level says "0 (taken)" for these.
 
 Averaged over the evaluation splits and subsets, as MTEB averages the main score.
 """
@@ -47,6 +47,8 @@ def _expected_average_precision(n: int, r: int) -> float:
 
 def _one_split(task, data, main_score: str) -> tuple[float, str] | None:
     label_column = getattr(task, "label_column_name", None)
+    if task.metadata.type == "MultilabelClassification":  # a row's labels are a set: no single-label floor
+        return None
     if label_column and hasattr(data, "column_names") and label_column in data.column_names:
         labels = _labels(data[label_column])
         if not labels:
