@@ -294,3 +294,34 @@ def test_displacement_by_condition_skips_base_and_orders():
     assert out["Clustering"]["mean_cosine_distance"] == pytest.approx(2.0)
     with pytest.raises(ValueError, match="Did you mean 'Base'"):
         displacement_by_condition({"Base": base}, base_condition="base")
+
+
+@pytest.mark.parametrize("dim", [768, 4096])
+def test_a_known_offset_keeps_its_length_through_the_base_basis(dim):
+    """N = 200 Base rows span 199 directions: projected on the Base basis alone, an offset in a random
+    direction kept about sqrt(199 / d) of its length (0.51 at 768 dims, 0.22 at 4096)."""
+    from mteb_redundancy.analyses.displacement.map import build_displacement_map
+    from mteb_redundancy.analyses.displacement.measure import measure_displacement
+
+    rng = np.random.default_rng(dim)
+    base = rng.standard_normal((200, dim))
+    base /= np.linalg.norm(base, axis=1, keepdims=True)
+    direction = rng.standard_normal(dim)
+    offset = 0.3 * direction / np.linalg.norm(direction)
+    # instructed rows already unit length, so the L2 normalisation leaves the offset exact
+    shifted = base + offset
+    shifted /= np.linalg.norm(shifted, axis=1, keepdims=True)
+    expected = float(np.linalg.norm(shifted.mean(axis=0) - base.mean(axis=0)))
+    conditions = {"Base": base, "Shifted": shifted}
+    scores = measure_displacement(conditions, base_condition="Base").to_scores()
+    assert scores["Shifted_centroid_shift"] == pytest.approx(expected, rel=1e-9)
+    assert scores["Shifted_pca_centroid_shift"] == pytest.approx(expected, rel=1e-9)
+    assert scores["pca_k"] == 199 and scores["out_of_basis"] == "appended"
+    # the map: two models (the same one with its coordinates permuted and flipped, an orthogonal map)
+    order, signs = rng.permutation(dim), rng.choice([-1.0, 1.0], size=dim)
+    result = build_displacement_map({"m": conditions, "m rotated": {c: X[:, order] * signs for c, X in conditions.items()}})
+    for model in result.models:
+        assert result.displacements[model]["Shifted"]["centroid_shift"] == pytest.approx(expected, rel=1e-9)
+    assert result.distances.max() == pytest.approx(0.0, abs=1e-10)
+    points = dict(zip(result.points, result.coords))
+    assert np.allclose(points[("m", "Base")], points[("m rotated", "Base")], atol=1e-6)

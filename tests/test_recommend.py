@@ -73,6 +73,122 @@ def test_rank_correlation_and_its_intervals():
     assert math.isnan(spearman([1, 2], [1, 2])) and math.isnan(fisher_interval(0.5, 3)[0])
 
 
+def test_the_spearman_bootstrap_resamples_tasks_not_pairs():
+    from mteb_redundancy.analyses.recommend.selection import bootstrap_interval
+
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=12)
+    y = x + rng.normal(scale=0.5, size=12)
+    # every pair its own group is the ungrouped bootstrap
+    assert bootstrap_interval(x, y, groups=list(range(12))) == bootstrap_interval(x, y)
+    # 3 tasks x 4 reductions are 3 independent units: too few for an interval, though 12 pairs are not
+    assert math.isnan(bootstrap_interval(x, y, groups=[i // 4 for i in range(12)])[0])
+    # a task repeated four times adds no information: the interval of 8 tasks does not narrow
+    x8 = rng.normal(size=8)
+    y8 = x8 + rng.normal(scale=1.0, size=8)
+    alone = bootstrap_interval(x8, y8, groups=list(range(8)))
+    repeated = bootstrap_interval(np.repeat(x8, 4), np.repeat(y8, 4), groups=np.repeat(np.arange(8), 4).tolist())
+    naive = bootstrap_interval(np.repeat(x8, 4), np.repeat(y8, 4))
+    assert repeated[1] - repeated[0] > 1.5 * (naive[1] - naive[0])
+    assert repeated[1] - repeated[0] == pytest.approx(alone[1] - alone[0], abs=0.15)
+
+
+def test_chance_corrected_relative_score():
+    from mteb_redundancy.analyses.recommend.selection import relative_scores
+
+    assert relative_scores([0.75, 1.0, 0.5], 1.0, 0.5).tolist() == [0.5, 1.0, 0.0]
+    assert relative_scores([0.6], 0.8).tolist() == pytest.approx([0.75])
+    assert math.isnan(relative_scores([0.4], 0.5, 0.5)[0])  # the full score at chance: no fraction of a gain
+
+
+def test_chance_levels_from_the_tasks_data(mteb_module):
+    import itertools
+
+    from mteb.mocks.mock_tasks import MockClassificationTask, MockPairClassificationTask, MockRerankingTask, MockSTSTask
+
+    from mteb_redundancy.mteb_bridge.chance import _expected_average_precision, chance_level
+
+    task = MockClassificationTask()
+    task.load_data()
+    labels = list(task.dataset["test"]["label"])
+    assert chance_level(task)[0] == max(labels.count(v) for v in set(labels)) / len(labels)
+    pair = MockPairClassificationTask()
+    pair.load_data()
+    positives = [int(v) for v in pair.dataset["test"]["labels"]]
+    assert chance_level(pair)[0] == pytest.approx(sum(positives) / len(positives))
+    assert chance_level(MockSTSTask()) == (0.0, "0 (taken: cosine_spearman)")
+
+    # the expected AP of a random order equals the mean over every order
+    def ap(order):
+        hits, total = 0, 0.0
+        for rank, relevant in enumerate(order, 1):
+            if relevant:
+                hits += 1
+                total += hits / rank
+        return total / hits
+
+    for n, r in [(2, 1), (5, 2), (6, 3), (7, 1)]:
+        orders = set(itertools.permutations([1] * r + [0] * (n - r)))
+        assert _expected_average_precision(n, r) == pytest.approx(np.mean([ap(o) for o in orders]), abs=1e-12)
+    assert chance_level(MockRerankingTask())[0] == pytest.approx(0.75)  # 2 candidates, 1 relevant, per query
+
+
+@pytest.fixture(scope="module")
+def wide_cloud():
+    """1,000 texts of a 1,024-d model (wider than the texts, as 6 of Tsukagoshi & Sasano's 8 models): a
+    12-d manifold spread over every coordinate, L2-normalised."""
+    rng = np.random.default_rng(0)
+    Z = rng.standard_normal((1000, 12))
+    X = np.tanh(Z @ rng.standard_normal((12, 1024)) / 3) + 0.02 * rng.standard_normal((1000, 1024))
+    return (X / np.linalg.norm(X, axis=1, keepdims=True)).astype(np.float32)
+
+
+@pytest.mark.parametrize("reduction", ["first", "random", "pca"])
+def test_a_1024d_model_keeps_its_full_dimension_in_the_label_free_curve(wide_cloud, reduction):
+    from mteb_redundancy.analyses.recommend.engine import label_free_curve
+    from mteb_redundancy.analyses.recommend.selection import threshold_dim
+    from mteb_redundancy.estimators import twonn
+    from mteb_redundancy.models.reduction import Reducer
+
+    d_label_free, curve = label_free_curve(wide_cloud, [2, 16, 128, 512, 1000], reduction, 0.99, "twonn", n_resamples=40)
+    dims = [c["d"] for c in curve]
+    # the reference is the full 1,024-d vector the full score is measured on; only PCA stops below the texts
+    assert dims == ([2, 16, 128, 512, 1024] if reduction == "pca" else [2, 16, 128, 512, 1000, 1024])
+    # float32 re-normalised; PCA's full point is all its 999 components, lossless for the centred texts
+    full = Reducer("pca", 999).fit_transform(wide_cloud) if reduction == "pca" else wide_cloud
+    assert curve[-1]["twonn"] == pytest.approx(twonn(full).dimension, rel=1e-6)
+    assert (curve[-1]["relative"], curve[-1]["low"], curve[-1]["high"]) == (1.0, 1.0, 1.0)
+    for c in curve:
+        assert c["low"] <= c["relative"] <= c["high"]
+    # the rule: cut where the interval's upper end stays at or above keep, not the noisy point estimate
+    assert d_label_free == threshold_dim(dims, [c["high"] for c in curve], 0.99)
+    assert 16 < d_label_free <= 1024
+    assert curve[0]["relative"] < 0.2  # 2 of a 12-d manifold's dims keep little of it
+
+
+def test_isoscore_predictor_compares_dimensions_used(wide_cloud):
+    """IsoScore itself rises as d falls (fewer coordinates, spread more evenly), so a ratio of IsoScores
+    exceeded 1 below the full d and the predictor answered d = 2; as dimensions used it falls with d."""
+    from mteb_redundancy.analyses.recommend.engine import label_free_curve
+    from mteb_redundancy.estimators import isoscore
+
+    d_label_free, curve = label_free_curve(wide_cloud, [2, 16, 128, 512], "first", 0.99, "isoscore", n_resamples=40)
+    raw = [c["isoscore"] for c in curve]
+    assert raw[0] > raw[-1]  # the raw ratio would pass keep at d = 2
+    assert curve[-1]["isoscore"] == pytest.approx(isoscore(wide_cloud), rel=1e-6)
+    relative = [c["relative"] for c in curve]
+    assert relative == sorted(relative) and relative[0] < 0.5
+    assert d_label_free > 2
+
+
+def test_unknown_predictor_suggests_a_close_name():
+    from mteb_redundancy.analyses.recommend.engine import RecommendError, check_predictor, predictor_names
+
+    assert {"twonn", "isoscore"} <= set(predictor_names())
+    with pytest.raises(RecommendError, match="Did you mean 'twonn'"):
+        check_predictor("twonm")
+
+
 @pytest.mark.parametrize("keep", [0, -0.5, 1.01, float("nan"), "a lot"])
 def test_keep_outside_zero_one_is_refused(keep):
     from mteb_redundancy.analyses.recommend.selection import check_keep
@@ -259,6 +375,28 @@ def test_quantized_results_are_mteb_experiments_and_score_as_mteb_run(mteb_modul
     assert row.score == pytest.approx(sweep_scores["test"][0]["main_score"], abs=1e-9)
 
 
+def test_chance_corrected_recommend_says_so_and_corrects_each_task(recommended):
+    from mteb_redundancy import EmbeddingCache
+    from mteb_redundancy.analyses.recommend.engine import run_recommend
+
+    plain, _, output = recommended
+    cache = EmbeddingCache(Path(os.environ["MTEB_REDUNDANCY_CACHE"]))
+    result = run_recommend(MINILM, "none", mock_tasks(), KEEP, dims=[8, "full"], reductions=["first", "random"],
+                           output_folder=output, device="cpu", embedding_cache=cache, show_progress=False,
+                           relative="chance")
+    assert result.texts_encoded == 0
+    chance = result.chance_levels["MockClassificationTask"]["chance"]
+    assert 0 < chance < 1 and result.chance_levels["MockSTSTask"]["chance"] == 0.0
+    for row in result.rows:
+        level = result.chance_levels[row.task]["chance"]
+        full = next(r.score for r in result.rows if r.task == row.task and r.reduction == "full" and r.quantization == "float32")
+        if full > level:
+            assert row.relative_score == pytest.approx((row.score - level) / (full - level), abs=1e-12)
+    assert "Relative score (chance-corrected)" in result.to_markdown()
+    assert "Relative score (plain)" in plain.to_markdown()
+    assert result.to_csv().splitlines()[1].endswith(",chance")
+
+
 def test_second_recommend_encodes_nothing(recommended):
     first, second, _ = recommended
     assert second.texts_encoded == 0
@@ -303,3 +441,19 @@ def test_bad_input_is_refused_before_encoding(mteb_module, tmp_path, capsys):
         main(["recommend", "-m", MINILM, "-t", "WikiTopicClassification", "--keep", "0"])
     assert exit_info.value.code == 2
     assert "(0, 1]" in capsys.readouterr().err
+
+
+def test_any_intrinsic_dimension_estimator_serves_as_predictor(monkeypatch):
+    """A predictor outside the split-half module's built-ins runs on each half directly, with the same rule."""
+    from mteb_redundancy.analyses.recommend import engine
+    from mteb_redundancy.estimators import twonn
+
+    rng = np.random.default_rng(5)
+    X = np.tanh(rng.standard_normal((120, 4)) @ rng.standard_normal((4, 64)))
+    monkeypatch.setitem(engine._PREDICTORS, "twonn-direct", ("intrinsic dimension", lambda Y: float(twonn(Y).dimension)))
+    assert "twonn-direct" in engine.predictor_names()
+    fast = engine.label_free_curve(X, [2, 8, 32], "first", 0.95, "twonn", n_resamples=6)
+    direct = engine.label_free_curve(X, [2, 8, 32], "first", 0.95, "twonn-direct", n_resamples=6)
+    assert fast[0] == direct[0]
+    for a, b in zip(fast[1], direct[1]):
+        assert (a["d"], a["relative"], a["low"], a["high"]) == pytest.approx((b["d"], b["relative"], b["low"], b["high"]), rel=1e-9)

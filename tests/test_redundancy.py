@@ -144,3 +144,39 @@ def test_table_and_plot_commands_read_the_result_folder(prefix_run, prefix_score
     assert png.stat().st_size > 10_000
     fig = figure(load_rows(prefix_run, TASK))
     assert [len(ax.lines) for ax in fig.axes] == [5, 5]
+
+
+def _figures_row(name: str):
+    from mteb_redundancy.analyses.redundancy.report import RedundancyRow
+
+    types = {t: {"twonn": 20.0, "isoscore": 0.1, "n_points": 1000, "n_dims": 384} for t in PROMPT_TYPES}
+    return RedundancyRow(name, "RedundancyWiki", {"prompt_types": types})
+
+
+def test_paper_rows_only_beside_the_configuration_the_paper_measured():
+    from mteb_redundancy.analyses.redundancy.report import table
+
+    def paper_rows(name: str, measure: str = "twonn") -> list[str]:
+        return [line for line in table([_figures_row(name)], measure).splitlines() if "(paper)" in line]
+
+    (e5,) = paper_rows("intfloat/e5-small-v2 (prompt=prefix)")
+    cells = [c.strip() for c in e5.split("|")[1:-1]]
+    # query, document as printed (Table 2); classification and clustering copy the query: row
+    assert cells[1:5] == ["41.57", "37.60", "41.57 (derived)", "41.57 (derived)"]
+    assert "derived" in cells[-1]
+    (iso,) = paper_rows("intfloat/e5-small-v2 (prompt=prefix)", "isoscore")
+    assert "0.4419 (derived)" in iso
+    (nomic,) = paper_rows("nomic-ai/nomic-embed-text-v1.5 (prompt=prefix)")
+    assert "derived" not in nomic and "34.74" in nomic
+    assert paper_rows("Alibaba-NLP/gte-Qwen2-7B-instruct (prompt=instruction, precision=float32)")
+    assert paper_rows("princeton-nlp/unsup-simcse-bert-large-uncased")  # the paper ran it without prompts
+    for other in (
+        "intfloat/e5-small-v2 (prompt=none)",
+        "intfloat/e5-small-v2",  # MTEB's own wrapper, not one of this project's prompt styles
+        "nomic-ai/nomic-embed-text-v1.5 (prompt=prefix, dim=128)",
+        "nomic-ai/nomic-embed-text-v1.5 (prompt=prefix, dim=256, reduction=pca)",
+        "nomic-ai/nomic-embed-text-v1.5 (prompt=prefix, quantization=int8)",
+        "Alibaba-NLP/gte-Qwen2-7B-instruct (prompt=instruction, precision=bfloat16)",
+        "Alibaba-NLP/gte-Qwen2-7B-instruct (prompt=none)",
+    ):
+        assert not paper_rows(other), other

@@ -167,6 +167,47 @@ def pca_reduce_conditions(
     return reduced, result
 
 
+def residual_coordinates(
+    conditions: Mapping[str, np.ndarray], pca: PCAResult, *, fit_on: str | None = None
+) -> dict[str, np.ndarray]:
+    """Each condition's part outside the span of the PCA's fitting rows, as extra coordinates.
+
+    A basis fitted on N Base rows spans at most N - 1 directions, so projecting the instructed
+    conditions on it drops whatever an instruction moved outside them: about sqrt((N - 1) / d) of a
+    random offset is kept (0.51 at 768 dims, 0.22 at 4096 for N = 200), and wider models would look
+    less displaced. Appending these coordinates to :func:`pca_reduce_conditions`' keeps every
+    length of the centred space: with k = N - 1 (the default k = 200 for N <= 201 queries)
+    ``[reduced | residual]`` has exactly the norms and inner products of ``X - pca.mean``.
+
+    The residual is taken outside the whole span of the fitting rows (``fit_on``, or all conditions
+    stacked when ``None``), so the fitting condition itself has none (a zero-width part when nothing
+    lies outside) and its coordinates stay those of the basis; with k < N - 1 the fitting span's
+    directions beyond the top k are left out for every condition, as before. The coordinates are
+    those of an orthonormal basis of the residuals' span (an SVD of the stacked residuals): only
+    norms and inner products within this one model are meaningful.
+
+    Returns ``{condition: array (n_rows_c, r)}``, the same r for all, in the input order.
+    """
+    names = list(conditions)
+    arrays = {c: as_matrix(conditions[c], f"conditions[{c!r}]") - pca.mean for c in names}
+    fitting = np.vstack(list(arrays.values())) if fit_on is None else arrays[fit_on]
+    _, s_fit, vt = np.linalg.svd(fitting, full_matrices=False)
+    span = vt[s_fit > _rank_tolerance(s_fit, fitting.shape)]
+    residual = {c: X - (X @ span.T) @ span for c, X in arrays.items()}
+    stacked = np.vstack(list(residual.values()))
+    _, s, vt = np.linalg.svd(stacked, full_matrices=False)
+    # Measured against the data's own scale, not the residuals': rounding left in the fitting span is no offset.
+    basis = vt[s > _rank_tolerance(s_fit, stacked.shape)]
+    return {c: R @ basis.T for c, R in residual.items()}
+
+
+def _rank_tolerance(singular_values: np.ndarray, shape: tuple[int, int]) -> float:
+    """numpy.linalg.matrix_rank's default: largest singular value x max(shape) x float64 epsilon."""
+    if singular_values.size == 0:
+        return 0.0
+    return float(singular_values.max()) * max(shape) * float(np.finfo(np.float64).eps)
+
+
 def pad_columns(X, width: int) -> np.ndarray:
     """Append zero columns to ``X`` so that it has ``width`` columns.
 

@@ -51,6 +51,7 @@ from mteb_redundancy.estimators.pca import (
     PCA_FITS,
     pad_to_common_width,
     pca_reduce_conditions,
+    residual_coordinates,
 )
 from mteb_redundancy.estimators.procrustes import (
     align_to_reference,
@@ -75,6 +76,12 @@ class DisplacementMap:
     ``point_distances`` and ``coords`` (the 2-D metric MDS of the cosine distances between points;
     ``stress`` is Kruskal's stress-1 of that fit). ``displacements[model][condition]`` are the
     measures of ``estimators.displacement.displacement`` from that model's Base, in the common aligned space.
+
+    The common space is the aligned Base basis followed by one block per model holding that model's
+    part of each condition outside its basis's fitting span (``out_of_basis``; the rotation extended
+    by the identity there): within a model every length is that of its L2-normalised, centred
+    embeddings, and between models only the aligned part is shared (another model's out-of-basis
+    block is orthogonal to it, since no Procrustes fit relates those directions).
     """
 
     models: list[str]
@@ -95,6 +102,24 @@ class DisplacementMap:
     displacements: dict[str, dict[str, dict[str, float]]]
     pca_fit: str = "base"
     row_normalization: str = "l2"
+    out_of_basis: str = "appended"
+
+
+def _with_residual_blocks(
+    aligned: Mapping[str, Mapping[str, np.ndarray]], residual: Mapping[str, Mapping[str, np.ndarray]], models: list[str]
+) -> dict[str, dict[str, np.ndarray]]:
+    """``[aligned basis | block of model 1 | block of model 2 | ...]``, each model's residual in its own block."""
+    widths = {m: next(iter(residual[m].values())).shape[1] for m in models}
+    offsets = dict(zip(models, np.cumsum([0, *(widths[m] for m in models)])))
+    total = sum(widths.values())
+    out: dict[str, dict[str, np.ndarray]] = {}
+    for m in models:
+        out[m] = {}
+        for c, X in aligned[m].items():
+            block = np.zeros((X.shape[0], total))
+            block[:, offsets[m] : offsets[m] + widths[m]] = residual[m][c]
+            out[m][c] = np.hstack([X, block])
+    return out
 
 
 def build_displacement_map(
@@ -154,10 +179,13 @@ def build_displacement_map(
     models = sorted(models)
 
     reduced: dict[str, dict[str, np.ndarray]] = {}
+    residual: dict[str, dict[str, np.ndarray]] = {}
     k_by_model: dict[str, int] = {}
+    fit_on = base_condition if pca_fit == "base" else None
     for model in models:
         unit = {c: unit_rows(as_matrix(X, f"{model} / {c}"), f"{model} / {c}") for c, X in embeddings[model].items()}
-        reduced[model], pca = pca_reduce_conditions(unit, k=k, fit_on=base_condition if pca_fit == "base" else None)
+        reduced[model], pca = pca_reduce_conditions(unit, k=k, fit_on=fit_on)
+        residual[model] = residual_coordinates(unit, pca, fit_on=fit_on)
         k_by_model[model] = pca.k
     reduced = pad_to_common_width(reduced)
     k_common = max(k_by_model.values())
@@ -165,7 +193,7 @@ def build_displacement_map(
     names, D = procrustes_distance_matrix({m: reduced[m][base_condition] for m in models})
     scores = reference_scores(names, D)
     chosen = select_reference(names, D, reference)
-    aligned = align_to_reference(reduced, chosen, base_condition)
+    aligned = _with_residual_blocks(align_to_reference(reduced, chosen, base_condition), residual, models)
 
     labels = [(m, c) for m in models for c in conditions]
     if points == "configuration":
@@ -318,7 +346,8 @@ def write_map_table(result: DisplacementMap, path: str | Path) -> list[Path]:
             markdown_table(distance_rows(result)[0], distance_rows(result)[1:]),
             "## Reference choice",
             markdown_table(reference_rows[0], reference_rows[1:]),
-            "## Points and displacement from each model's Base (aligned space)",
+            "## Points and displacement from each model's Base (aligned space, with each condition's part outside "
+            "the model's Base basis appended, so lengths are those of the L2-normalised embeddings)",
             markdown_table(point_rows(result)[0], point_rows(result)[1:]),
         ]
     )

@@ -26,6 +26,7 @@ from mteb_redundancy.estimators.pca import (
     DEFAULT_PCA_DIM,
     PCA_FITS,
     pca_reduce_conditions,
+    residual_coordinates,
 )
 from mteb_redundancy.models.prompts import registered_styles
 from mteb_redundancy.models.styles import Prompt
@@ -113,6 +114,7 @@ class ModelDisplacement:
     pca_capped: bool
     pca_fit: str = "base"
     row_normalization: str = "l2"
+    out_of_basis: str = "appended"  # the part outside the basis's fitting span, as extra coordinates
     conditions: dict[str, ConditionDisplacement] = field(default_factory=dict)
 
     @property
@@ -145,6 +147,7 @@ class ModelDisplacement:
             "pca_capped": self.pca_capped,
             "pca_fit": self.pca_fit,
             "row_normalization": self.row_normalization,
+            "out_of_basis": self.out_of_basis,
         }
         for name, result in self.conditions.items():
             for measure in MEASURES:
@@ -193,7 +196,9 @@ def measure_displacement(
         conditions stacked.
 
     Rows are L2-normalised first, so that no model's norm scale enters the measures (recorded as
-    ``row_normalization``).
+    ``row_normalization``). The PCA-space measures append each condition's part outside the basis's
+    fitting span as extra coordinates (``estimators.pca.residual_coordinates``; recorded as
+    ``out_of_basis``), so that what an instruction moved outside the Base's N - 1 directions counts.
     """
     if base_condition not in embeddings:
         raise ValueError(f"No embeddings for the base condition {base_condition!r}; got {list(embeddings)}.")
@@ -202,7 +207,11 @@ def measure_displacement(
     if pca_fit not in PCA_FITS:
         raise ValueError(f"pca_fit must be one of {', '.join(PCA_FITS)}; got {pca_fit!r}.")
     raw = {name: unit_rows(as_matrix(X, name), name) for name, X in embeddings.items()}
-    reduced, pca = pca_reduce_conditions(raw, k=k, fit_on=base_condition if pca_fit == "base" else None)
+    fit_on = base_condition if pca_fit == "base" else None
+    reduced, pca = pca_reduce_conditions(raw, k=k, fit_on=fit_on)
+    # The out-of-basis part of each condition counts (docs/methods.md: instruction displacement).
+    residual = residual_coordinates(raw, pca, fit_on=fit_on)
+    reduced = {name: np.hstack([reduced[name], residual[name]]) for name in raw}
     results = {}
     for name in raw:
         own = displacement(raw[base_condition], raw[name])

@@ -48,8 +48,12 @@ def add_parser(commands) -> None:
                         help="first, random, pca (repeatable or comma-separated; default: all three)")
     parser.add_argument("--quantization", dest="quantizations", action="append", metavar="Q",
                         help="float32, int8, binary (repeatable or comma-separated; default: all three)")
-    parser.add_argument("--predictor", choices=("twonn", "isoscore"), default="twonn",
-                        help="the label-free measure whose curve against d is compared (default: %(default)s)")
+    parser.add_argument("--predictor", default="twonn",
+                        help="the label-free measure whose curve against d is compared: twonn or isoscore "
+                             "(default: %(default)s)")
+    parser.add_argument("--relative", choices=("plain", "chance"), default="plain",
+                        help="relative score: score / full, or chance-corrected (score - chance) / (full - chance) "
+                             "(default: %(default)s)")
     add_run_options(parser, figure="recommend")
     parser.set_defaults(handler=run)
 
@@ -71,6 +75,7 @@ def run(args: argparse.Namespace, rest: list[str]) -> int:
             quantizations=split_list(args.quantizations) or ["float32", "int8", "binary"],
             output_folder=args.output_folder,
             predictor=args.predictor,
+            relative=args.relative,
             device=args.device,
             batch_size=args.batch_size,
             show_progress=not args.no_progress,

@@ -70,7 +70,8 @@ def plot_recommend(result: RecommendResult, path: str | Path | None = None, *, t
         ax.xaxis.set_minor_locator(NullLocator())
         ax.set_xticklabels([str(t) for t in shown], fontsize="small")
         ax.set_xlabel("bytes per vector (log scale)")
-        ax.set_ylabel("relative score (score / full float32)")
+        ax.set_ylabel("relative score, chance-corrected ((score - chance) / (full - chance))" if result.relative == "chance"
+                      else "relative score (score / full float32)")
         low = min((r.relative_score for r in type_rows if r.relative_score == r.relative_score), default=0)
         ax.set_ylim(max(low, 0.0) - 0.02, 1.02 + max(0, max(r.relative_score for r in type_rows) - 1))
         ax.set_title(f"{task_type} ({type_rows[0].metric})")

@@ -23,12 +23,19 @@ def check_keep(keep: float) -> float:
     return value
 
 
-def relative_scores(scores: Sequence[float], full_score: float) -> np.ndarray:
-    """``score / full_score``; NaN where the full score is not positive (no fraction of it is meaningful)."""
+RELATIVE_SCORES = ("plain", "chance")
+
+
+def relative_scores(scores: Sequence[float], full_score: float, chance: float = 0.0) -> np.ndarray:
+    """``(score - chance) / (full_score - chance)``: with ``chance`` 0 (the plain relative score) the
+    fraction of the full score, otherwise the fraction of the full score's gain over the chance level
+    (docs/methods.md: recommend). NaN where the full score does not exceed the chance level (no fraction
+    of it is meaningful)."""
     scores = np.asarray(scores, dtype=np.float64)
-    if not full_score > 0:
+    chance = float(chance)
+    if not full_score > chance:
         return np.full(scores.shape, np.nan)
-    return scores / float(full_score)
+    return (scores - chance) / (float(full_score) - chance)
 
 
 def _pair(costs: Sequence[float], values: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
@@ -120,20 +127,25 @@ def fisher_interval(r: float, n: int, level: float = 0.95) -> tuple[float, float
 
 
 def bootstrap_interval(
-    x: Sequence[float], y: Sequence[float], *, level: float = 0.95, n_resamples: int = 2000, seed: int = 0
+    x: Sequence[float], y: Sequence[float], *, groups: Sequence | None = None, level: float = 0.95,
+    n_resamples: int = 2000, seed: int = 0,
 ) -> tuple[float, float]:
-    """A percentile bootstrap interval of Spearman's correlation, resampling pairs with replacement
-    (seeded); resamples where it is undefined (a constant side) are skipped. NaN with fewer than 4
-    pairs or when most resamples are undefined."""
+    """A percentile bootstrap interval of Spearman's correlation (seeded), resampling pairs with
+    replacement or, with ``groups``, whole groups (a cluster bootstrap: the pairs of one task are not
+    independent of each other). Resamples where it is undefined (a constant side) are skipped. NaN with
+    fewer than 4 pairs or groups, or when most resamples are undefined."""
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
-    n = len(x)
-    if n < 4:
+    if groups is None:
+        groups = range(len(x))
+    labels = list(dict.fromkeys(groups))
+    members = [np.flatnonzero([g == label for g in groups]) for label in labels]
+    if len(x) < 4 or len(members) < 4:
         return float("nan"), float("nan")
     rng = np.random.default_rng(seed)
     values = []
     for _ in range(n_resamples):
-        index = rng.integers(0, n, size=n)
+        index = np.concatenate([members[i] for i in rng.integers(0, len(members), size=len(members))])
         r = spearman(x[index], y[index])
         if not math.isnan(r):
             values.append(r)

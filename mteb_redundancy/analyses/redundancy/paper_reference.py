@@ -1,6 +1,8 @@
 """The figures Tsukagoshi & Sasano (2025) report, Tables 1 and 2: TwoNN intrinsic dimension and
 IsoScore per model and prompt type, on their own corpus (10,000 random English Wikipedia texts).
-Shown beside measured rows for the same model, labelled as the paper's; never mixed into means."""
+Shown beside measured rows for the same model in the configuration the paper measured (its prompt
+style, the full dimension, no quantization, the default float32 precision), labelled as the paper's;
+never mixed into means."""
 
 from __future__ import annotations
 
@@ -22,6 +24,17 @@ _E5 = {
     "intfloat/e5-large-v2": ((42.44, 0.2022), (38.50, 0.1977)),
 }
 
+# The prompt style of this project that gives each model the inputs the paper gave it.
+PAPER_STYLES = {
+    **{model: "instruction" for model in _TABLE_1 if model != "nomic-ai/nomic-embed-text-v1.5"},
+    "nomic-ai/nomic-embed-text-v1.5": "prefix",
+    **{model: "prefix" for model in _E5},
+    "princeton-nlp/unsup-simcse-bert-large-uncased": "none",
+}
+# Table 2 prints one "query:" row for E5; the classification and clustering cells repeat it (E5 uses
+# "query: " for them), so they are derived here, not printed in the paper.
+DERIVED_TYPES = {model: ("classification", "clustering") for model in _E5}
+
 PAPER_FIGURES: dict[str, dict[str, tuple[float, float]]] = {
     model: dict(zip(_TYPES, rows)) for model, rows in _TABLE_1.items()
 }
@@ -33,3 +46,28 @@ PAPER_FIGURES["princeton-nlp/unsup-simcse-bert-large-uncased"] = {"none": (27.01
 def paper_figures(model_name: str) -> dict[str, tuple[float, float]] | None:
     """The paper's figures for a model or any variant of it (``org/name (prompt=..., ...)``)."""
     return PAPER_FIGURES.get(model_name.split(" (")[0].strip())
+
+
+def paper_configuration(row_name: str) -> bool:
+    """Whether a result row (a model, or a variant ``org/name (prompt=..., ...)``) is the configuration
+    the paper measured: its prompt style, full dimension, no quantization, float32 or default precision.
+    A plain model name carries no prompt style of this project, so only a model the paper ran without
+    prompts matches it."""
+    from mteb_redundancy.models.names import DEFAULT_PRECISION, looks_like_variant, parse_variant_name
+
+    base = row_name.split(" (")[0].strip()
+    style = PAPER_STYLES.get(base)
+    if style is None:
+        return False
+    if not looks_like_variant(row_name):
+        return style == "none"
+    try:
+        variant = parse_variant_name(row_name)
+    except ValueError:
+        return False
+    return (
+        variant.prompt == style
+        and variant.dim is None
+        and variant.quantization is None
+        and variant.precision in (None, DEFAULT_PRECISION)
+    )

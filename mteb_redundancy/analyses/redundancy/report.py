@@ -11,7 +11,7 @@ from pathlib import Path
 from mteb_redundancy._io import markdown_table, new_figure, save_figure
 from mteb_redundancy.analyses.redundancy.measure import PROMPT_TYPES
 from mteb_redundancy.analyses.redundancy.paper_reference import SOURCE as PAPER_SOURCE
-from mteb_redundancy.analyses.redundancy.paper_reference import paper_figures
+from mteb_redundancy.analyses.redundancy.paper_reference import DERIVED_TYPES, paper_configuration, paper_figures
 from mteb_redundancy.analyses.redundancy.uncertainty import REFERENCE_TYPE, finding
 from mteb_redundancy.estimators.bootstrap import covers
 
@@ -80,14 +80,19 @@ def _cells(rows: list[RedundancyRow], measure: str, *, csv_columns: bool = False
             else:
                 cells.append(f"{value:.{digits}f}" + (f" [{low:.{digits}f}, {high:.{digits}f}]" if low is not None else ""))
         body.append([row.model, *cells, str(first["n_points"]), str(first["n_dims"]), "measured"])
-        paper = paper_figures(row.model)
+        paper = paper_figures(row.model) if paper_configuration(row.model) else None
         if paper:
+            base = row.model.split(" (")[0]
+            derived = DERIVED_TYPES.get(base, ())
             values = [paper.get(t, (None, None))[column] for t in PROMPT_TYPES]
             if csv_columns:
                 paper_cells = [x for v in values for x in ("" if v is None else f"{v:.{digits + 2}f}", "", "")]
             else:
-                paper_cells = ["" if v is None else f"{v:.{digits}f}" for v in values]
-            body.append([f"{row.model.split(' (')[0]} (paper)", *paper_cells, "10000", "", PAPER_SOURCE])
+                paper_cells = ["" if v is None else f"{v:.{digits}f}" + (" (derived)" if t in derived else "")
+                               for t, v in zip(PROMPT_TYPES, values)]
+            source = PAPER_SOURCE + (
+                f"; {', '.join(derived)} derived: the paper's query: figures, not printed for these types" if derived else "")
+            body.append([f"{base} (paper)", *paper_cells, "10000", "", source])
     return header, body
 
 
@@ -136,7 +141,10 @@ def report(rows: list[RedundancyRow], fmt: str = "md") -> str:
     return (
         f"### TwoNN intrinsic dimension ({rows[0].task})\n\n{table(rows, 'twonn')}\n\n"
         f"### IsoScore ({rows[0].task})\n\n{table(rows, 'isoscore')}\n\n"
-        f"{ci_note}Rows marked (paper) are {PAPER_SOURCE}: another corpus, shown for comparison, not a check.\n\n"
+        f"{ci_note}Rows marked (paper) are {PAPER_SOURCE}: another corpus, shown for comparison, not a check, and only "
+        "beside the configuration the paper measured (its prompt style, full dimension, no quantization, float32). "
+        "Cells marked (derived) are not printed in the paper: E5's classification and clustering use its query: prefix, "
+        "so they repeat its query: figures.\n\n"
         f"IsoScore of an isotropic Gaussian at the same (m, n): {notes}\n"
         + (("\n### Paired comparisons with the retrieval-query prompt\n\n" + "\n".join(sentences) + "\n") if sentences else "")
     )
