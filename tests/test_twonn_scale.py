@@ -59,9 +59,9 @@ def test_twonn_drops_duplicates_first_and_equals_the_estimate_on_the_distinct_po
     assert result.n_points == len(distinct) and result.n_duplicates_dropped == len(X) - len(distinct) > 0
     assert result.neighbours == "exact" and result.approximation is None
     # the same fit from brute-force distances of the distinct points
-    from mteb_redundancy.estimators.twonn import _twonn_from_distances
+    from mteb_redundancy.estimators.twonn import twonn_fit
 
-    expected, _, _ = _twonn_from_distances(*brute_force(distinct), 0.1)
+    expected, _, _ = twonn_fit(*brute_force(distinct), 0.1)
     assert result.dimension == pytest.approx(expected, rel=1e-12)
     assert TwoNN(block_size=64).fit(X).dimension_ == result.dimension
 
