@@ -95,7 +95,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -103,10 +103,9 @@ import numpy as np
 from mteb_redundancy.estimators.builtin import BUILT_IN_ESTIMATORS
 from mteb_redundancy.estimators.isoscore import ESTIMATOR as _ISOSCORE
 from mteb_redundancy.estimators.isoscore import isoscore_from_trace_and_frobenius
-from mteb_redundancy.estimators.neighbours import CloudNeighbours, NeighbourLists, cloud_neighbours, distinct_groups
+from mteb_redundancy.estimators.neighbours import NeighbourLists, distinct_groups
 from mteb_redundancy.estimators.registry import Estimator, find_estimator
-from mteb_redundancy.estimators.twonn import ESTIMATOR as _TWONN
-from mteb_redundancy.estimators.twonn import DegenerateFitError, twonn_fit
+from mteb_redundancy.estimators.twonn import DegenerateFitError, twonn_estimator, twonn_fit
 
 __all__ = [
     "SCHEME",
@@ -453,19 +452,6 @@ def _cloud_pass(X: np.ndarray, halves: tuple[np.ndarray, np.ndarray]) -> np.ndar
 # --------------------------------------------------------------------------------------------
 
 
-def _twonn_estimator(discard_fraction: float) -> Estimator:
-    if discard_fraction == DEFAULT_DISCARD_FRACTION:
-        return _TWONN
-
-    def compute(X: Any, neighbours: CloudNeighbours | None = None) -> float:
-        if neighbours is None:
-            neighbours = cloud_neighbours(X, 2, "TwoNN")
-        d = neighbours.distances(2)
-        return twonn_fit(d[:, 0], d[:, 1], discard_fraction)[0]
-
-    return replace(_TWONN, compute=compute, reference=f"skdim.id.TwoNN(discard_fraction={discard_fraction})")
-
-
 def _parse_statistics(statistics: Any, discard_fraction: float) -> list[tuple[str, Estimator]]:
     """Each statistic as (name, Estimator): a built-in estimator's name, an Estimator (e.g. one a
     plugin registered), or a (name, function X -> float) pair computed directly on each half."""
@@ -474,7 +460,7 @@ def _parse_statistics(statistics: Any, discard_fraction: float) -> list[tuple[st
     ):
         statistics = [statistics]  # a single statistic
     builtin = {est.name: est for est in BUILT_IN_ESTIMATORS}
-    builtin["twonn"] = _twonn_estimator(discard_fraction)
+    builtin["twonn"] = twonn_estimator(discard_fraction)
     parsed: list[tuple[str, Estimator]] = []
     for item in statistics:
         if isinstance(item, str):
@@ -523,6 +509,7 @@ def paired_bootstrap(
     statistics: Sequence[Any] = BUILTIN_STATISTICS,
     n_neighbors: int = DEFAULT_N_NEIGHBORS,
     discard_fraction: float = DEFAULT_DISCARD_FRACTION,
+    neighbour_lists: Mapping[str, NeighbourLists] | None = None,
 ) -> BootstrapResult:
     """Intervals for each cloud's statistics and paired differences between clouds sharing rows.
 
@@ -552,6 +539,9 @@ def paired_bootstrap(
         half are searched exactly).
     discard_fraction : float, default 0.1
         TwoNN's discard fraction.
+    neighbour_lists : mapping of name to NeighbourLists, optional
+        A cloud's lists from the shared core, already computed on the same rows (the headline
+        measurement's), so that the cloud's neighbours are computed once; built here otherwise.
 
     Returns
     -------
@@ -601,7 +591,9 @@ def paired_bootstrap(
     n_list = max(int(n_neighbors), 3 * k_max)
     for name in names:
         X = _as_cloud(clouds[name], name)
-        lists = NeighbourLists(X, n_list) if k_max else None
+        lists = (neighbour_lists or {}).get(name)
+        if k_max and (lists is None or lists.X.shape != X.shape):
+            lists = NeighbourLists(X, n_list)
         iso_values = _cloud_pass(X, (first, second)) if any(est is _ISOSCORE for _, est in parsed) else None
         n_distinct[name] = lists.n_distinct if lists is not None else int(distinct_groups(X)[0].size)
         fallbacks[name] = 0

@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import inspect
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -34,7 +34,7 @@ from mteb_redundancy.estimators.neighbours import (
 from mteb_redundancy.estimators.registry import Estimator
 
 __all__ = [
-    "ESTIMATOR", "DegenerateFitError", "TwoNNResult", "TwoNN", "twonn", "twonn_fit", "two_nearest_distances",
+    "ESTIMATOR", "DegenerateFitError", "twonn_estimator", "TwoNNResult", "TwoNN", "twonn", "twonn_fit", "two_nearest_distances",
     "approximate_two_nearest", "approximation_error", "deduplicate_rows", "intrinsic_dimension",
 ]
 
@@ -492,7 +492,7 @@ def _compute(X: Any, neighbours: CloudNeighbours | None = None) -> float:
     if neighbours is None:
         neighbours = cloud_neighbours(X, 2, "TwoNN")
     d = neighbours.distances(2)
-    return twonn_fit(d[:, 0], d[:, 1], DEFAULT_DISCARD_FRACTION)[0]
+    return twonn_fit(d[:, 0], d[:, 1])[0]
 
 
 ESTIMATOR = Estimator(
@@ -505,6 +505,21 @@ ESTIMATOR = Estimator(
     reference="skdim.id.TwoNN(discard_fraction=0.1).fit(X).dimension_ on the distinct rows (Facco et al. 2017)",
     digits=2,
 )
+
+
+def twonn_estimator(discard_fraction: float = DEFAULT_DISCARD_FRACTION) -> Estimator:
+    """The TwoNN estimator with another discard fraction (the registered one uses 0.1)."""
+    fraction = _check_discard_fraction(discard_fraction)
+    if fraction == DEFAULT_DISCARD_FRACTION:
+        return ESTIMATOR
+
+    def compute(X: Any, neighbours: CloudNeighbours | None = None) -> float:
+        if neighbours is None:
+            neighbours = cloud_neighbours(X, 2, "TwoNN")
+        d = neighbours.distances(2)
+        return twonn_fit(d[:, 0], d[:, 1], fraction)[0]
+
+    return replace(ESTIMATOR, compute=compute, reference=f"skdim.id.TwoNN(discard_fraction={fraction}).fit(X).dimension_ on the distinct rows")
 
 
 # --------------------------------------------------------------------------------------------

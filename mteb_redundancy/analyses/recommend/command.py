@@ -31,6 +31,8 @@ def _keep(value: str) -> float:
 
 
 def add_parser(commands) -> None:
+    from mteb_redundancy.plugins import registered_estimators
+
     parser = commands.add_parser(
         "recommend",
         help="the smallest embedding (reduction, d, int8/binary) that keeps a fraction of each task's score",
@@ -48,7 +50,7 @@ def add_parser(commands) -> None:
                         help="first, random, pca (repeatable or comma-separated; default: all three)")
     parser.add_argument("--quantization", dest="quantizations", action="append", metavar="Q",
                         help="float32, int8, binary (repeatable or comma-separated; default: all three)")
-    parser.add_argument("--predictor", choices=("twonn", "isoscore"), default="twonn",
+    parser.add_argument("--predictor", choices=[est.name for est in registered_estimators()], default="twonn",
                         help="the label-free measure whose curve against d is compared (default: %(default)s)")
     add_run_options(parser, figure="recommend")
     parser.set_defaults(handler=run)

@@ -42,6 +42,7 @@ from mteb_redundancy.analyses.recommend.selection import (
     threshold_dim,
 )
 from mteb_redundancy.analyses.redundancy.measure import measure_by_dimension
+from mteb_redundancy.plugins import get_estimator
 from mteb_redundancy.analyses.sweep.engine import FULL, SweepError, SweepResult, _resolve_tasks, run_sweep
 from mteb_redundancy.models.names import VariantName
 from mteb_redundancy.models.quantization import QUANTIZABLE_TASK_TYPES, QUANTIZATIONS, QuantizationError, check_applies
@@ -50,7 +51,6 @@ from mteb_redundancy.models.variants import get_encoder
 from mteb_redundancy.mteb_bridge.fitting import fitting_set_of_task
 
 DEFAULT_DIMS = (2, 4, 8, 16, 32, 64, 128, FULL)
-PREDICTORS = ("twonn", "isoscore")
 # Texts the label-free measure uses per task (a seeded sample of the task's fitting set).
 DEFAULT_PREDICTOR_TEXTS = 1000
 
@@ -391,8 +391,10 @@ def run_recommend(
         keep = check_keep(keep)
     except ValueError as error:
         raise RecommendError(str(error)) from None
-    if predictor not in PREDICTORS:
-        raise RecommendError(f"Unknown predictor {predictor!r}; choose from {', '.join(PREDICTORS)}.")
+    try:
+        predictor = get_estimator(predictor).name
+    except ValueError as error:
+        raise RecommendError(str(error)) from None
     if not isinstance(model, str) or not isinstance(prompt, str):
         raise RecommendError("recommend takes one model and one prompt style.")
     quantizations = [quantizations] if isinstance(quantizations, str) else list(quantizations)
