@@ -1,6 +1,6 @@
-"""Paired split-half intervals for TwoNN intrinsic dimension and IsoScore (docs/methods.md: TwoNN, redundancy per prompt type).
+"""Paired split-half intervals for every registered estimator (docs/methods.md: TwoNN, redundancy per prompt type).
 
-Pure numpy: no MTEB, torch, scikit-learn or package import. Points are rows.
+Pure numpy: no MTEB, torch or scikit-learn import; from the project, only the other estimator modules. Points are rows.
 
 The input is several point clouds that share their rows: the same m texts embedded under several
 prompt types, row i of every cloud being text i. From that one set of embeddings (nothing is
@@ -66,26 +66,26 @@ is itself estimated: R = 200 (default) or more for 95% intervals. Measured cover
 
 Computation
 -----------
-Per cloud, one blocked pass over the rows forms the Gram matrix of the centred rows in float64
-blocks of at most ``_BLOCK_ELEMENTS`` entries (memory bounded whatever m), and from each block:
+Per cloud, one neighbour computation (:class:`~mteb_redundancy.estimators.neighbours.NeighbourLists`,
+the core TwoNN itself uses) lists each distinct point's nearest distinct neighbours on all rows, at
+least ``n_neighbors`` (default 32) and 3 times the most any requested estimator needs:
 
-* **TwoNN**: each distinct point's ``n_neighbors`` (default 32) nearest distinct neighbours among all
-  rows, found by screening the block's squared distances and re-measuring the candidates exactly
-  from the vectors. In a half, each kept point's r1 and r2 are the distances to the first two kept
-  points of its list. A *safe radius* per point (no point outside the list is closer: the smallest
-  distance outside it, bounded below with a rigorous bound on the rounding of the screening)
-  certifies the pair; a point with fewer than two kept neighbours in its list (chance about 3e-8 at
-  K = 32 for a half) or an uncertified pair is redone by an exact search over the kept points, so
-  the value always equals TwoNN computed from scratch on the half (scikit-dimension's
-  ``TwoNN().fit(X).dimension_``, discard_fraction 0.1). Exact duplicate rows (0.0 and -0.0 equal)
-  are handled as TwoNN handles them: one copy of each distinct row enters, N counts distinct points.
+* **Neighbour-based estimators** (TwoNN, MLE, a plugin's): in a half, each kept point's k nearest
+  neighbours are the first k kept points of its list; a point whose list runs out (chance about 3e-8
+  for TwoNN at 32 entries) or whose k-th neighbour lies beyond its certified safe radius is searched
+  exactly among the kept points, so the value always equals the estimator computed from scratch on the
+  half (for TwoNN, scikit-dimension's ``TwoNN().fit(X).dimension_``, discard_fraction 0.1). Exact
+  duplicate rows (0.0 and -0.0 equal) are handled by the core's rule: one copy of each distinct row
+  enters, N counts distinct points.
 * **IsoScore**: IsoScore depends on the covariance only through the trace T and the squared
-  Frobenius norm Q of the centred scatter matrix, ``(T^2 / Q - 1) / (n - 1)`` (docs/methods.md: IsoScore).
-  With G the Gram matrix of the globally centred rows, w the 0/1 indicator of a set of b rows and
-  H = G * G entrywise, T = w.diag(G) - w'Gw / b and Q = w'Hw - 2 sum_i w_i (Gw)_i^2 / b +
-  (w'Gw / b)^2. All R splits cost two products of each Gram block with the (m, R) indicator matrix
-  of the first halves; the second halves follow from G1 - Gw (and one column for the row left
-  out when m is odd).
+  Frobenius norm Q of the centred scatter matrix, ``(T^2 / Q - 1) / (n - 1)`` (docs/methods.md: IsoScore;
+  the formula is ``isoscore.isoscore_from_trace_and_frobenius``). One blocked pass over the rows forms
+  the Gram matrix G of the globally centred rows in float64 blocks of at most ``_BLOCK_ELEMENTS``
+  entries (memory bounded whatever m). With w the 0/1 indicator of a set of b rows and H = G * G
+  entrywise, T = w.diag(G) - w'Gw / b and Q = w'Hw - 2 sum_i w_i (Gw)_i^2 / b + (w'Gw / b)^2. All R
+  splits cost two products of each Gram block with the (m, R) indicator matrix of the first halves;
+  the second halves follow from G1 - Gw (and one column for the row left out when m is odd).
+* **Any other estimator** (no neighbours, e.g. lPCA) is computed on each half's rows.
 
 Other statistics can be passed as ``(name, function)`` pairs; they are computed directly on each
 half (slow path).

@@ -84,14 +84,20 @@ class AbsTaskRedundancy(MeasurementTask):
 
     def measure(self, encoder, texts: list[str], *, batch_size: int | None, hf_subset: str) -> dict[str, Any]:
         texts, dropped = deduplicate_texts(texts)
-        if len(texts) < 3:
-            raise ValueError(f"{self.metadata.name}: {len(texts)} distinct non-empty texts; TwoNN needs at least 3.")
+        estimators = estimators_for(self.discard_fraction)
+        # checked before any encoding: the estimator needing the most neighbours sets the minimum
+        needed = max([3] + [est.n_neighbors + 1 for est in estimators])
+        if len(texts) < needed:
+            hungriest = max(estimators, key=lambda est: est.n_neighbors)
+            raise ValueError(
+                f"{self.metadata.name}: {len(texts)} distinct non-empty texts; the {hungriest.label} estimator "
+                f"({hungriest.n_neighbors} nearest neighbours) needs at least {needed}. Use a corpus with more distinct texts."
+            )
         variant = encoder.variant
         reduced = variant is not None and variant.dim is not None
         reduction = variant.reduction if reduced else "first"
 
         # Sources that give the same prompt share one encoding and one measurement.
-        estimators = estimators_for(self.discard_fraction)
         measured: dict[str, tuple[Any, list[dict]]] = {}
         clouds: dict[str, np.ndarray] = {}  # the measured point cloud of each distinct prompt
         lists: dict[str, Any] = {}  # its one neighbour computation, shared by the headline and the intervals
