@@ -487,19 +487,23 @@ class TwoNN:
 
 
 
-def _compute(X: Any, neighbours: CloudNeighbours | None = None) -> float:
-    """TwoNN of a cloud's distinct rows (discard_fraction 0.1) from the shared neighbour core."""
-    if neighbours is None:
-        neighbours = cloud_neighbours(X, 2, "TwoNN")
-    d = neighbours.distances(2)
-    return twonn_fit(d[:, 0], d[:, 1])[0]
+def _computed_with(discard_fraction: float):
+    """``compute(X, neighbours=None)``: TwoNN of a cloud's distinct rows from the shared neighbour core."""
+
+    def compute(X: Any, neighbours: CloudNeighbours | None = None) -> float:
+        if neighbours is None:
+            neighbours = cloud_neighbours(X, 2, "TwoNN")
+        d = neighbours.distances(2)
+        return twonn_fit(d[:, 0], d[:, 1], discard_fraction)[0]
+
+    return compute
 
 
 ESTIMATOR = Estimator(
     name="twonn",
     label="TwoNN ID",
     family="intrinsic_dimension",
-    compute=_compute,
+    compute=_computed_with(DEFAULT_DISCARD_FRACTION),
     n_neighbors=2,
     scale_free=True,
     reference="skdim.id.TwoNN(discard_fraction=0.1).fit(X).dimension_ on the distinct rows (Facco et al. 2017)",
@@ -512,14 +516,7 @@ def twonn_estimator(discard_fraction: float = DEFAULT_DISCARD_FRACTION) -> Estim
     fraction = _check_discard_fraction(discard_fraction)
     if fraction == DEFAULT_DISCARD_FRACTION:
         return ESTIMATOR
-
-    def compute(X: Any, neighbours: CloudNeighbours | None = None) -> float:
-        if neighbours is None:
-            neighbours = cloud_neighbours(X, 2, "TwoNN")
-        d = neighbours.distances(2)
-        return twonn_fit(d[:, 0], d[:, 1], fraction)[0]
-
-    return replace(ESTIMATOR, compute=compute, reference=f"skdim.id.TwoNN(discard_fraction={fraction}).fit(X).dimension_ on the distinct rows")
+    return replace(ESTIMATOR, compute=_computed_with(fraction), reference=f"skdim.id.TwoNN(discard_fraction={fraction}).fit(X).dimension_ on the distinct rows")
 
 
 # --------------------------------------------------------------------------------------------
