@@ -102,7 +102,8 @@ def finding(uncertainty: Mapping[str, Any], a: str, b: str = REFERENCE_TYPE) -> 
             parts.append(f"{label} difference undefined")
             continue
         word = "lower" if iv["estimate"] < 0 else "higher"
-        amount, low, high = (-iv["estimate"], -iv["high"], -iv["low"]) if iv["estimate"] < 0 else (iv["estimate"], iv["low"], iv["high"])
+        # abs: a difference of -0.0 reads "0.00", not "-0.00"
+        amount, low, high = (abs(iv["estimate"]), -iv["high"], -iv["low"]) if iv["estimate"] < 0 else (abs(iv["estimate"]), iv["low"], iv["high"])
         note = ", includes 0" if low <= 0 <= high else ""
         parts.append(f"{label} {word} by {amount:.{digits}f} ({pct} CI {low:.{digits}f}..{high:.{digits}f}{note})")
     return f"{TYPE_LABELS.get(a, a)} vs {TYPE_LABELS.get(b, b)}: " + "; ".join(parts)
