@@ -1,5 +1,5 @@
 """The hooks through which mteb-redundancy and third-party plugins add models, tasks, prompt styles,
-encoders and commands.
+encoders, estimators and commands.
 
 A plugin is a module (or object) with functions marked ``@hookimpl`` whose names are the hook
 names below. Each ``register_*`` hook but ``register_commands`` receives a ``register`` callback;
@@ -71,6 +71,21 @@ def register_encoders(register):
     ``load()``, ``embed_dim`` and ``encode(texts, prompt, batch_size) -> numpy array``;
     ``ModelSpec(encoder=name)`` selects it. Import heavy libraries inside the factory, not at the
     plugin's top, so that registration stays cheap.
+    """
+
+
+@hookspec
+def register_estimators(register):
+    """Add estimators: statistics of a point cloud (intrinsic dimension, isotropy).
+
+    Call ``register(estimator)`` with a ``mteb_redundancy.estimators.registry.Estimator``: its
+    ``name`` (lower case; result columns are ``<name>_<prompt type>``), ``label`` (for tables),
+    ``family`` (``"intrinsic_dimension"`` or ``"isotropy"``), ``compute(X, neighbours=None) -> float``,
+    ``n_neighbors`` (nearest neighbours it needs from the shared core; 0: none), ``scale_free``,
+    ``reference`` (the implementation it equals, with its settings) and ``digits``. Every Redundancy
+    result then reports it per prompt type with its interval and paired differences, along the
+    ``by_dimension`` curves, and ``recommend --predictor <name>`` can use it. A later plugin's
+    estimator replaces an earlier one of the same name. Keep ``compute`` pure numpy where you can.
     """
 
 

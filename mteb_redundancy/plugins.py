@@ -1,7 +1,7 @@
 """The plugin manager: built-in plugins, entry-point plugins, and what they registered.
 
-One ``pluggy.PluginManager`` per process. The project's own models, prompt styles, encoders, tasks
-and commands come from default plugins registered through the same hooks a third party uses. External plugins are the entry
+One ``pluggy.PluginManager`` per process. The project's own models, prompt styles, encoders, estimators,
+tasks and commands come from default plugins registered through the same hooks a third party uses. External plugins are the entry
 points of the group ``mteb_redundancy``; the environment variable ``MTEB_REDUNDANCY_PLUGINS``
 restricts them:
 
@@ -31,6 +31,7 @@ from typing import Any
 import pluggy
 
 from mteb_redundancy import hookspecs
+from mteb_redundancy.estimators.registry import Estimator, find_estimator
 from mteb_redundancy.models.spec import ModelSpec
 from mteb_redundancy.models.styles import PromptStyle
 
@@ -39,6 +40,7 @@ logger = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "mteb_redundancy"
 PLUGINS_VARIABLE = "MTEB_REDUNDANCY_PLUGINS"
 DEFAULT_PLUGINS = (
+    "mteb_redundancy.default_plugins.estimators",
     "mteb_redundancy.default_plugins.styles",
     "mteb_redundancy.default_plugins.encoders",
     "mteb_redundancy.default_plugins.models",
@@ -83,6 +85,8 @@ class Registry:
     """Everything the plugins registered, and which plugin registered it."""
 
     styles: dict[str, Any] = field(default_factory=dict)
+    estimators: dict[str, Estimator] = field(default_factory=dict)  # in registration order
+    estimator_plugins: dict[str, str] = field(default_factory=dict)
     encoders: dict[str, Callable[..., Any]] = field(default_factory=dict)
     models: dict[str, ModelSpec] = field(default_factory=dict)
     model_plugins: dict[str, str] = field(default_factory=dict)
@@ -163,6 +167,17 @@ def _collect(pm: pluggy.PluginManager, errors: list[PluginError]) -> Registry:
 
         return register
 
+    def estimator_register(plugin: str) -> Callable[[Estimator], None]:
+        def register(estimator: Estimator) -> None:
+            if not isinstance(estimator, Estimator):
+                raise TypeError(
+                    f"register() takes a mteb_redundancy.estimators.registry.Estimator, got {type(estimator).__name__}"
+                )
+            registry.estimators[estimator.name] = estimator
+            registry.estimator_plugins[estimator.name] = plugin
+
+        return register
+
     def encoder_register(plugin: str) -> Callable[[str, Callable[..., Any]], None]:
         def register(name: str, factory: Callable[..., Any]) -> None:
             if not isinstance(name, str) or not name or not callable(factory):
@@ -209,6 +224,7 @@ def _collect(pm: pluggy.PluginManager, errors: list[PluginError]) -> Registry:
     # Built-in plugins are called first, so that an external plugin can replace a built-in model or task.
     # Styles and encoders first: a model names them.
     _call_each(pm, "register_prompt_styles", errors, register=style_register)
+    _call_each(pm, "register_estimators", errors, register=estimator_register)
     _call_each(pm, "register_encoders", errors, register=encoder_register)
     _call_each(pm, "register_models", errors, register=model_register)
     _call_each(pm, "register_model_sources", errors, register=source_register)
@@ -235,6 +251,16 @@ def check_spec(spec: ModelSpec, registry: Registry | None = None) -> ModelSpec:
     if spec.encoder not in registry.encoders:
         raise _unknown("encoder", spec.encoder, registry.encoders, spec.model_id)
     return spec
+
+
+def registered_estimators() -> tuple[Estimator, ...]:
+    """Every registered estimator, built-in ones first, in registration order."""
+    return tuple(get_registry().estimators.values())
+
+
+def get_estimator(name: str) -> Estimator:
+    """The registered estimator called ``name``; an unknown name raises a ValueError naming close ones."""
+    return find_estimator(name, registered_estimators())
 
 
 def add_commands(commands) -> Registry:

@@ -53,7 +53,7 @@ def test_study_writes_its_report_and_a_second_run_encodes_nothing(mteb_module, s
     assert all(path.stat().st_size > 0 for path in first.files)
     report = (tmp_path / "study" / "report.md").read_text()
     assert "## Redundancy per prompt type" in report and "## Score against embedding dimension" in report
-    assert "classification vs query: ID" in report and "95% interval for the expectation at m = " in report
+    assert "classification vs query: TwoNN ID" in report and "95% interval for the expectation at m = " in report
     assert "## Instruction displacement" in report
     # MTEB result files hold every number
     (redundancy_file,) = (tmp_path / "study" / "results").rglob("RedundancyWikiTiny.json")

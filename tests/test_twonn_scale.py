@@ -59,9 +59,9 @@ def test_twonn_drops_duplicates_first_and_equals_the_estimate_on_the_distinct_po
     assert result.n_points == len(distinct) and result.n_duplicates_dropped == len(X) - len(distinct) > 0
     assert result.neighbours == "exact" and result.approximation is None
     # the same fit from brute-force distances of the distinct points
-    from mteb_redundancy.estimators.twonn import _twonn_from_distances
+    from mteb_redundancy.estimators.twonn import twonn_fit
 
-    expected, _, _ = _twonn_from_distances(*brute_force(distinct), 0.1)
+    expected, _, _ = twonn_fit(*brute_force(distinct), 0.1)
     assert result.dimension == pytest.approx(expected, rel=1e-12)
     assert TwoNN(block_size=64).fit(X).dimension_ == result.dimension
 
@@ -99,3 +99,17 @@ def test_twonn_approximate_mode_with_a_good_graph_matches_the_exact_estimate():
     assert abs(approx.dimension - exact.dimension) < 0.1 * exact.dimension
     with pytest.raises(ValueError, match="neighbours must be"):
         twonn(X, neighbours="fast")
+
+
+@pytest.mark.parametrize("scale", [1e-22, 2.0**-80, 1e22])
+@pytest.mark.parametrize("precision", ["float32", "float64"])
+def test_tiny_or_huge_coordinates_give_the_unscaled_neighbours_and_dimension(scale, precision):
+    """The float32 screen would underflow (1e-22: squared distances near 1e-44) or overflow; the core
+    rescales by a power of two first, so the neighbours are the unscaled ones, scaled exactly."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((1000, 20)) @ rng.standard_normal((20, 64))
+    r1, r2 = two_nearest_distances(X, precision=precision)
+    s1, s2 = two_nearest_distances(X * scale, precision=precision)
+    np.testing.assert_allclose(s1 / scale, r1, rtol=1e-13)
+    np.testing.assert_allclose(s2 / scale, r2, rtol=1e-13)
+    assert twonn(X * scale, precision=precision).dimension == pytest.approx(twonn(X).dimension, rel=1e-12)

@@ -1,6 +1,6 @@
-"""Paired split-half intervals for TwoNN intrinsic dimension and IsoScore (docs/methods.md: Intervals).
+"""Paired split-half intervals for every registered estimator (docs/methods.md: Intervals).
 
-Pure numpy: no MTEB, torch, scikit-learn or package import. Points are rows.
+Pure numpy: no MTEB, torch or scikit-learn import; from the project, only the other estimator modules. Points are rows.
 
 The input is several point clouds that share their rows: the same m texts embedded under several
 prompt types, row i of every cloud being text i. From that one set of embeddings (nothing is
@@ -89,27 +89,28 @@ Measured coverage is in ``tests/test_bootstrap.py`` and ``benchmarks/results/boo
 
 Computation
 -----------
-Per cloud, one blocked pass over the rows forms the Gram matrix of the centred rows in float64
-blocks of at most ``_BLOCK_ELEMENTS`` entries (memory bounded whatever m), and from each block:
+Per cloud, one neighbour computation (:class:`~mteb_redundancy.estimators.neighbours.NeighbourLists`,
+the core TwoNN itself uses) lists each distinct point's nearest distinct neighbours on all rows, at
+least ``n_neighbors`` (default 32) and 5 times the most any requested estimator needs (a quarter
+holds a fourth of the points):
 
-* **TwoNN**: each distinct point's ``n_neighbors`` (default 32) nearest distinct neighbours among all
-  rows, found by screening the block's squared distances and re-measuring the candidates exactly
-  from the vectors. In a half, each kept point's r1 and r2 are the distances to the first two kept
-  points of its list. A *safe radius* per point (no point outside the list is closer: the smallest
-  distance outside it, bounded below with a rigorous bound on the rounding of the screening)
-  certifies the pair; a point with fewer than two kept neighbours in its list (chance about 3e-8 at
-  K = 32 for a half, 1e-3 for a quarter) or an uncertified pair is redone by an exact search over the kept points, so
-  the value always equals TwoNN computed from scratch on the half (scikit-dimension's
-  ``TwoNN().fit(X).dimension_``, discard_fraction 0.1). Exact duplicate rows (0.0 and -0.0 equal)
-  are handled as TwoNN handles them: one copy of each distinct row enters, N counts distinct points.
+* **Neighbour-based estimators** (TwoNN, MLE, a plugin's): in a half or quarter, each kept point's k nearest
+  neighbours are the first k kept points of its list; a point whose list runs out (chance about 3e-8
+  for TwoNN at 32 entries in a half, 1e-3 in a quarter) or whose k-th neighbour lies beyond its certified safe radius is searched
+  exactly among the kept points, so the value always equals the estimator computed from scratch on the
+  half (for TwoNN, scikit-dimension's ``TwoNN().fit(X).dimension_``, discard_fraction 0.1). Exact
+  duplicate rows (0.0 and -0.0 equal) are handled by the core's rule: one copy of each distinct row
+  enters, N counts distinct points.
 * **IsoScore**: IsoScore depends on the covariance only through the trace T and the squared
-  Frobenius norm Q of the centred scatter matrix, ``(T^2 / Q - 1) / (n - 1)`` (docs/methods.md: IsoScore).
-  With G the Gram matrix of the globally centred rows, w the 0/1 indicator of a set of b rows and
-  H = G * G entrywise, T = w.diag(G) - w'Gw / b and Q = w'Hw - 2 sum_i w_i (Gw)_i^2 / b +
-  (w'Gw / b)^2. All R splits cost two products of each Gram block with the (m, R) indicator matrix
-  of the first halves; the second halves follow from G1 - Gw (and one column for the row left
-  out when m is odd). The quarters cost two more: Q1 and Q3 directly, Q2 and Q4 from their half
-  in the same way.
+  Frobenius norm Q of the centred scatter matrix, ``(T^2 / Q - 1) / (n - 1)`` (docs/methods.md: IsoScore;
+  the formula is ``isoscore.isoscore_from_trace_and_frobenius``). One blocked pass over the rows forms
+  the Gram matrix G of the globally centred rows in float64 blocks of at most ``_BLOCK_ELEMENTS``
+  entries (memory bounded whatever m). With w the 0/1 indicator of a set of b rows and H = G * G
+  entrywise, T = w.diag(G) - w'Gw / b and Q = w'Hw - 2 sum_i w_i (Gw)_i^2 / b + (w'Gw / b)^2. All R
+  splits cost two products of each Gram block with the (m, R) indicator matrix of the first halves;
+  the second halves follow from G1 - Gw (and one column for the row left out when m is odd). The
+  quarters cost two more: Q1 and Q3 directly, Q2 and Q4 from their half in the same way.
+* **Any other estimator** (no neighbours, e.g. lPCA) is computed on each half's and quarter's rows.
 
 Other statistics can be passed as ``(name, function)`` pairs; they are computed directly on each
 half and quarter (slow path).
@@ -118,11 +119,18 @@ half and quarter (slow path).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from mteb_redundancy.estimators.builtin import BUILT_IN_ESTIMATORS
+from mteb_redundancy.estimators.isoscore import ESTIMATOR as _ISOSCORE
+from mteb_redundancy.estimators.isoscore import isoscore_from_trace_and_frobenius
+from mteb_redundancy.estimators.neighbours import NeighbourLists, distinct_groups
+from mteb_redundancy.estimators.registry import Estimator, find_estimator
+from mteb_redundancy.estimators.twonn import DegenerateFitError, twonn_estimator, twonn_fit
 
 __all__ = [
     "SCHEME",
@@ -153,20 +161,15 @@ RATIO_RANGE = (1.0, 4.0)
 MIN_QUARTER_ROWS = 10
 MIN_RATIO_SPLITS = 20
 
-BUILTIN_STATISTICS = ("twonn", "isoscore")
+# The default when none are named: the two statistics of Tsukagoshi & Sasano (2025). The redundancy
+# analyses pass every registered estimator instead.
+DEFAULT_STATISTICS = ("twonn", "isoscore")
 _LABELS = {"twonn": "ID", "isoscore": "IsoScore"}
 _DIGITS = {"twonn": 1, "isoscore": 4}
 
 # Entries of one float64 block (rows x m) of the Gram / distance matrices: 32 MiB each; a handful
 # of such blocks are alive at once, so the working memory beyond the inputs stays near 200 MiB.
 _BLOCK_ELEMENTS = 1 << 22
-# Neighbour candidates screened beyond n_neighbors (re-measured exactly; they also give the safe
-# radius).
-_MARGIN = 8
-# Float64 elements per chunk of exact distance measurements.
-_MEASURE_ELEMENTS = 1 << 22
-# Interleaved column groups used to find each row's nearest candidates without a full partition.
-_GROUP = 16
 # Columns of the split-indicator matrix multiplied at once.
 _W_CHUNK = 256
 
@@ -428,27 +431,13 @@ def _split_half_interval(estimate: float, replicates: np.ndarray, confidence: fl
 
 
 def twonn_from_distances(r1: np.ndarray, r2: np.ndarray, discard_fraction: float = DEFAULT_DISCARD_FRACTION) -> float:
-    """TwoNN from each point's nearest and second-nearest distances (docs/methods.md: TwoNN).
-
-    mu = r2 / r1 (non-finite ratios dropped); sort; keep the smallest ``int(N * (1 -
-    discard_fraction))``; F_i = i / N; the slope through the origin of y = -log(1 - F) on
-    x = log(mu). Returns nan when fewer than 2 ratios are kept or all kept ratios are 1.
-    """
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mu = np.asarray(r2, dtype=np.float64) / np.asarray(r1, dtype=np.float64)
-    mu = mu[np.isfinite(mu)]
-    N = mu.size
-    n_keep = int(N * (1 - discard_fraction))
-    if n_keep < 2:
+    """TwoNN from each point's nearest and second-nearest distances (docs/methods.md: TwoNN), by the
+    one fit (:func:`~mteb_redundancy.estimators.twonn.twonn_fit`); nan where that fit is degenerate
+    (fewer than 2 ratios kept, or all kept ratios 1): a half that gives nan counts as a failed split."""
+    try:
+        return twonn_fit(r1, r2, discard_fraction)[0]
+    except DegenerateFitError:
         return float("nan")
-    mu = np.sort(mu)[:n_keep]
-    F = np.arange(1, 1 + n_keep) / N
-    x = np.log(mu)
-    y = -np.log(1 - F)
-    sxx = float(np.dot(x, x))
-    if sxx == 0.0:
-        return float("nan")
-    return float(np.dot(x, y)) / sxx
 
 
 def _permutations(m: int, R: int, seed: int):
@@ -509,133 +498,6 @@ def _as_cloud(X: Any, name: str) -> np.ndarray:
     return arr
 
 
-def _distinct_groups(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(reps, group): reps are the rows of first occurrence of each distinct row, in order; group[i]
-    is the position in reps of row i's distinct value (0.0 and -0.0 count as equal).
-
-    Rows are hashed (exact integer arithmetic on their bits, so equal rows hash equal); only rows
-    sharing a hash are compared exactly.
-    """
-    m, n = X.shape
-    rows = np.ascontiguousarray(X + 0.0)  # + 0.0 turns -0.0 into 0.0
-    weights = np.random.default_rng(0x5EED).integers(0, 2**63, size=n, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
-    hashes = np.empty(m, dtype=np.uint64)
-    step = max(1, _MEASURE_ELEMENTS // n)
-    for start in range(0, m, step):
-        bits = rows[start : start + step].view(np.uint64)
-        bits = (bits ^ (bits >> np.uint64(29))) * weights
-        hashes[start : start + step] = bits.sum(axis=1, dtype=np.uint64)
-    _, inverse, counts = np.unique(hashes, return_inverse=True, return_counts=True)
-    first_of = np.arange(m)  # the first row equal to each row
-    suspects = np.flatnonzero(counts[inverse.ravel()] > 1)
-    if suspects.size:
-        keys = np.ascontiguousarray(rows[suspects]).view(np.dtype((np.void, 8 * n))).ravel()
-        _, first, inverse_s = np.unique(keys, return_index=True, return_inverse=True)
-        first_of[suspects] = suspects[first[inverse_s.ravel()]]
-    is_first = first_of == np.arange(m)
-    reps = np.flatnonzero(is_first)
-    position = np.cumsum(is_first) - 1
-    return reps, position[first_of]
-
-
-def _smallest_columns(D: np.ndarray, k: int) -> np.ndarray:
-    """Per row of D, the columns of its k smallest entries (in no order).
-
-    Columns are split into the interleaved groups {g, g + G, g + 2G, ...} of _GROUP entries; a row's
-    k smallest entries lie in its k groups with the smallest minima, so only those are partitioned
-    (every column left out is at least the largest column returned).
-    """
-    rows, width = D.shape
-    n_groups = width // _GROUP
-    if n_groups <= k:
-        return np.argpartition(D, k - 1, axis=1)[:, :k]
-    main = n_groups * _GROUP
-    group_min = D[:, :main].reshape(rows, _GROUP, n_groups).min(axis=1)
-    groups = np.argpartition(group_min, k - 1, axis=1)[:, :k]
-    cols = (groups[:, :, None] + n_groups * np.arange(_GROUP)[None, None, :]).reshape(rows, -1)
-    if main < width:  # the last width - main columns are always candidates
-        cols = np.concatenate([cols, np.broadcast_to(np.arange(main, width), (rows, width - main))], axis=1)
-    pick = np.argpartition(np.take_along_axis(D, cols, axis=1), k - 1, axis=1)[:, :k]
-    return np.take_along_axis(cols, pick, axis=1)
-
-
-def _rounding_bound(n: int, norms: np.ndarray) -> np.ndarray:
-    """Per row, a bound on |screened - exact| squared distance to any other row (float64).
-
-    |fl(|a|^2 + |b|^2 - 2 a.b) - |a - b|^2| <= c (|a| + |b|)^2 with c = gamma_{n+2} + 3u; doubled
-    for slack (it covers the centring and the exact re-measurement's own rounding)."""
-    u = 2.0**-53
-    N = n + 2
-    gamma = N * u / (1 - N * u)
-    return 2.0 * (gamma + 3 * u) * (norms + norms.max()) ** 2
-
-
-def _measure(X: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """Exact distances |X[rows[i]] - X[cols[i, j]]|, shape cols.shape."""
-    n = X.shape[1]
-    out = np.empty(cols.shape)
-    step = max(1, _MEASURE_ELEMENTS // (max(cols.shape[1], 1) * n))
-    for start in range(0, rows.size, step):
-        stop = min(rows.size, start + step)
-        diff = X[cols[start:stop]] - X[rows[start:stop], None, :]
-        out[start:stop] = np.sqrt(np.einsum("ikj,ikj->ik", diff, diff))
-    return out
-
-
-# --------------------------------------------------------------------------------------------
-# One cloud
-# --------------------------------------------------------------------------------------------
-
-
-class _Neighbours:
-    """Each distinct point's nearest distinct neighbours on all rows, and its safe radius."""
-
-    def __init__(self, X: np.ndarray, reps: np.ndarray, index: np.ndarray, dist: np.ndarray, safe: np.ndarray):
-        self.X = X  # float64 rows (all rows; reps index the distinct ones)
-        self.reps = reps
-        self.index = index  # (nd, K) positions in reps, by increasing exact distance
-        self.dist = dist  # (nd, K) exact distances
-        self.safe = safe  # (nd,) no distinct point outside the list is closer than this
-
-    def r1_r2(self, present: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-        """r1, r2 of every present distinct point among the present ones; and the fallback count."""
-        sel = np.flatnonzero(present)
-        N = sel.size
-        kept = present[self.index[sel]]  # (N, K)
-        at = np.arange(N)
-        first = np.argmax(kept, axis=1)
-        ok = kept[at, first].copy()
-        kept[at, first] = False
-        second = np.argmax(kept, axis=1)
-        ok &= kept[at, second]
-        d = self.dist[sel]
-        r1 = d[at, first]
-        r2 = d[at, second]
-        ok &= r2 <= self.safe[sel]
-        redo = np.flatnonzero(~ok)
-        if redo.size:
-            r1[redo], r2[redo] = self._exact(sel, redo)
-        return r1, r2, int(redo.size)
-
-    def _exact(self, sel: np.ndarray, redo: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Two nearest present distinct points of sel[redo], by measuring all of them."""
-        rows = self.reps[sel]
-        n = self.X.shape[1]
-        r1 = np.empty(redo.size)
-        r2 = np.empty(redo.size)
-        step = max(1, _MEASURE_ELEMENTS // n)
-        for k, i in enumerate(redo):
-            x = self.X[rows[i]]
-            d = np.empty(rows.size)
-            for start in range(0, rows.size, step):
-                diff = self.X[rows[start : start + step]] - x
-                d[start : start + step] = np.sqrt(np.einsum("ij,ij->i", diff, diff))
-            d[i] = np.inf
-            two = np.partition(d, 1)[:2]
-            r1[k], r2[k] = two[0], two[1]
-        return r1, r2
-
-
 class _IsoAccumulator:
     """Sums giving T and Q (see the module docstring) for a set of row indicators."""
 
@@ -653,165 +515,124 @@ class _IsoAccumulator:
         mean_term = self.s / sizes
         T = trace - mean_term
         Q = self.h - 2.0 * self.p / sizes + mean_term**2
-        with np.errstate(divide="ignore", invalid="ignore"):
-            values = (T * T / Q - 1.0) / (n - 1)
-        values[~(Q > 0)] = np.nan
-        return values
+        return isoscore_from_trace_and_frobenius(T, Q, n)
 
 
-def _cloud_pass(
-    X: np.ndarray,
-    halves: tuple[np.ndarray, ...] | None,
-    n_neighbors: int | None,
-) -> tuple[_Neighbours | None, np.ndarray | None, np.ndarray]:
-    """One blocked pass over the rows of X.
-
-    Returns the neighbour lists (when ``n_neighbors`` is given); when ``halves`` (the split masks
-    first, second and optionally the quarters q1, q2, q3, q4 of :func:`quarter_masks`) is given, the
-    IsoScore of all rows followed by those of the R sets of each mask in turn (length 1 + 2R, or
-    1 + 6R with quarters); and the distinct-row group of every row (``_distinct_groups``).
-    """
+def _cloud_pass(X: np.ndarray, halves: tuple[np.ndarray, ...]) -> np.ndarray:
+    """IsoScore of all rows followed by those of the R sets of each mask in ``halves`` in turn (the
+    split masks first, second and optionally the quarters q1, q2, q3, q4 of :func:`quarter_masks`;
+    length 1 + 2R, or 1 + 6R with quarters), from one blocked pass over the Gram matrix of the
+    centred rows."""
     m, n = X.shape
     Xc = X - X.mean(axis=0)
     sq = np.einsum("ij,ij->i", Xc, Xc)
     block = max(1, min(m, _BLOCK_ELEMENTS // m))
 
-    reps, group = _distinct_groups(X)
-    nd = reps.size
-    knn = n_neighbors is not None
-    if knn:
-        if nd < 3:
-            raise ValueError(f"TwoNN needs at least 3 distinct rows, got {nd}.")
-        C = min(int(n_neighbors) + _MARGIN, nd - 1)
-        cand = np.empty((nd, C), dtype=np.int64)
-        screened = np.empty((nd, C))
-        is_rep = np.zeros(m, dtype=bool)
-        is_rep[reps] = True
-        has_duplicates = nd < m
-
-    iso = halves is not None
-    if iso:
-        first, second = halves[:2]
-        quarters = halves[2:]
-        R = first.shape[1]
-        # the row left out of split r when m is odd (first and second are then not complements)
-        left = np.argmax(~(first | second), axis=0) if m % 2 else None
-        full = _IsoAccumulator(1)
-        accs = [_IsoAccumulator(R) for _ in halves]
-        if quarters:
-            # per half, the quarter of it computed directly and its sibling (the rest of the half,
-            # less one row when the half is odd), as the second half follows from the first
-            q_left = [
-                np.argmax(parent & ~(a | b), axis=0) if int(parent[:, 0].sum()) % 2 else None
-                for parent, a, b in ((first, quarters[0], quarters[1]), (second, quarters[2], quarters[3]))
-            ]
+    first, second = halves[:2]
+    quarters = halves[2:]
+    R = first.shape[1]
+    # the row left out of split r when m is odd (first and second are then not complements)
+    left = np.argmax(~(first | second), axis=0) if m % 2 else None
+    full = _IsoAccumulator(1)
+    accs = [_IsoAccumulator(R) for _ in halves]
+    if quarters:
+        # per half, the quarter of it computed directly and its sibling (the rest of the half,
+        # less one row when the half is odd), as the second half follows from the first
+        q_left = [
+            np.argmax(parent & ~(a | b), axis=0) if int(parent[:, 0].sum()) % 2 else None
+            for parent, a, b in ((first, quarters[0], quarters[1]), (second, quarters[2], quarters[3]))
+        ]
 
     for start in range(0, m, block):
         stop = min(m, start + block)
         G = Xc[start:stop] @ Xc.T  # (B, m)
-        if knn:
-            local = np.flatnonzero(is_rep[start:stop])
-            if local.size:
-                rows = local + start
-                D = G[local] if local.size < stop - start else G.copy()
-                D *= -2.0
-                D += sq[None, :]
-                D += sq[rows, None]
-                D[np.arange(rows.size), rows] = np.inf
-                if has_duplicates:
-                    D[:, ~is_rep] = np.inf
-                part = _smallest_columns(D, C)
-                cand[group[rows]] = part
-                screened[group[rows]] = np.take_along_axis(D, part, axis=1)
-                del D
-        if iso:
-            H = G * G
-            g1 = G.sum(axis=1)[:, None]  # G 1 on this block's rows
-            h1 = H.sum(axis=1)[:, None]
-            full.add(slice(0, 1), np.ones((stop - start, 1)), g1, h1)
-            for c0 in range(0, R, _W_CHUNK):
-                cols = slice(c0, min(R, c0 + _W_CHUNK))
-                W = first[:, cols].astype(np.float64)
-                GW = G @ W
-                HW = H @ W
-                accs[0].add(cols, W[start:stop], GW, HW)
-                # second half = 1 - first - (row left out): G w' = G 1 - G w - G e_left
-                GW2 = g1 - GW
-                HW2 = h1 - HW
-                if left is not None:
-                    GW2 -= G[:, left[cols]]
-                    HW2 -= H[:, left[cols]]
-                accs[1].add(cols, second[start:stop, cols].astype(np.float64), GW2, HW2)
-                for k, (GWp, HWp) in enumerate(((GW, HW), (GW2, HW2)) if quarters else ()):
-                    Wq = quarters[2 * k][:, cols].astype(np.float64)
-                    GWq = G @ Wq
-                    HWq = H @ Wq
-                    accs[2 + 2 * k].add(cols, Wq[start:stop], GWq, HWq)
-                    GWq = GWp - GWq
-                    HWq = HWp - HWq
-                    if q_left[k] is not None:
-                        GWq -= G[:, q_left[k][cols]]
-                        HWq -= H[:, q_left[k][cols]]
-                    accs[3 + 2 * k].add(cols, quarters[2 * k + 1][start:stop, cols].astype(np.float64), GWq, HWq)
-            del H
-        del G
+        H = G * G
+        g1 = G.sum(axis=1)[:, None]  # G 1 on this block's rows
+        h1 = H.sum(axis=1)[:, None]
+        full.add(slice(0, 1), np.ones((stop - start, 1)), g1, h1)
+        for c0 in range(0, R, _W_CHUNK):
+            cols = slice(c0, min(R, c0 + _W_CHUNK))
+            W = first[:, cols].astype(np.float64)
+            GW = G @ W
+            HW = H @ W
+            accs[0].add(cols, W[start:stop], GW, HW)
+            # second half = 1 - first - (row left out): G w' = G 1 - G w - G e_left
+            GW2 = g1 - GW
+            HW2 = h1 - HW
+            if left is not None:
+                GW2 -= G[:, left[cols]]
+                HW2 -= H[:, left[cols]]
+            accs[1].add(cols, second[start:stop, cols].astype(np.float64), GW2, HW2)
+            for k, (GWp, HWp) in enumerate(((GW, HW), (GW2, HW2)) if quarters else ()):
+                Wq = quarters[2 * k][:, cols].astype(np.float64)
+                GWq = G @ Wq
+                HWq = H @ Wq
+                accs[2 + 2 * k].add(cols, Wq[start:stop], GWq, HWq)
+                GWq = GWp - GWq
+                HWq = HWp - HWq
+                if q_left[k] is not None:
+                    GWq -= G[:, q_left[k][cols]]
+                    HWq -= H[:, q_left[k][cols]]
+                accs[3 + 2 * k].add(cols, quarters[2 * k + 1][start:stop, cols].astype(np.float64), GWq, HWq)
+        del G, H
 
-    neighbours = None
-    if knn:
-        K = min(int(n_neighbors), C)
-        exact = _measure(X, reps, cand)  # cand holds row numbers of distinct rows
-        order = np.argsort(exact, axis=1, kind="stable")
-        exact = np.take_along_axis(exact, order, axis=1)
-        index = group[np.take_along_axis(cand, order, axis=1)]
-        safe = np.full(nd, np.inf)
-        if C > K:
-            safe = exact[:, K].copy()
-        if C < nd - 1:  # some distinct points were never candidates
-            norms = np.sqrt(sq[reps])
-            floor = screened.max(axis=1) - _rounding_bound(n, norms)
-            safe = np.minimum(safe, np.sqrt(np.maximum(floor, 0.0)))
-        neighbours = _Neighbours(
-            X, reps, np.ascontiguousarray(index[:, :K]), np.ascontiguousarray(exact[:, :K]), safe
-        )
-
-    iso_values = None
-    if iso:
-        iso_values = np.concatenate([
-            full.isoscore(np.array([sq.sum()]), np.array([float(m)]), n),
-            *(acc.isoscore(sq @ mask, mask.sum(axis=0).astype(np.float64), n) for acc, mask in zip(accs, halves)),
-        ])
-    return neighbours, iso_values, group
+    return np.concatenate([
+        np.atleast_1d(full.isoscore(np.array([sq.sum()]), np.array([float(m)]), n)),
+        *(np.atleast_1d(acc.isoscore(sq @ mask, mask.sum(axis=0).astype(np.float64), n)) for acc, mask in zip(accs, halves)),
+    ])
 
 
 # --------------------------------------------------------------------------------------------
-# Main entry point
+# Statistics
 # --------------------------------------------------------------------------------------------
 
 
-def _parse_statistics(statistics: Any) -> list[tuple[str, Callable[[np.ndarray], float] | None]]:
-    if isinstance(statistics, str) or (
+def _parse_statistics(statistics: Any, discard_fraction: float) -> list[tuple[str, Estimator]]:
+    """Each statistic as (name, Estimator): a built-in estimator's name, an Estimator (e.g. one a
+    plugin registered), or a (name, function X -> float) pair computed directly on each half."""
+    if isinstance(statistics, (str, Estimator)) or (
         isinstance(statistics, tuple) and len(statistics) == 2 and callable(statistics[1])
     ):
         statistics = [statistics]  # a single statistic
-    parsed: list[tuple[str, Callable[[np.ndarray], float] | None]] = []
+    builtin = {est.name: est for est in BUILT_IN_ESTIMATORS}
+    builtin["twonn"] = twonn_estimator(discard_fraction)
+    parsed: list[tuple[str, Estimator]] = []
     for item in statistics:
         if isinstance(item, str):
-            key = item.lower()
-            if key not in BUILTIN_STATISTICS:
-                raise ValueError(
-                    f"Unknown statistic {item!r}; use 'twonn', 'isoscore' or a (name, function) pair."
-                )
-            parsed.append((key, None))
+            try:
+                parsed.append((item.lower(), find_estimator(item, builtin.values())))
+            except ValueError as error:
+                raise ValueError(f"Unknown statistic {item!r}: {error} Or pass a (name, function) pair.") from None
+        elif isinstance(item, Estimator):
+            parsed.append((item.name, item))
         elif isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str) and callable(item[1]):
-            parsed.append((item[0], item[1]))
+            function = item[1]
+            parsed.append((item[0], Estimator(
+                name="pair", label=item[0], family="intrinsic_dimension",
+                compute=lambda X, neighbours=None, function=function: function(X),
+            )))
         else:
             raise ValueError(
-                f"Each statistic must be 'twonn', 'isoscore' or a (name, function X -> float) pair, got {item!r}."
+                f"Each statistic must be an estimator's name ({', '.join(builtin)}), an Estimator or a "
+                f"(name, function X -> float) pair, got {item!r}."
             )
     names = [name for name, _ in parsed]
     if not parsed or len(set(names)) != len(names):
         raise ValueError(f"statistics must be non-empty with distinct names, got {names}.")
     return parsed
+
+
+def _value(estimator: Estimator, X: np.ndarray, lists: NeighbourLists | None, rows: np.ndarray | None) -> tuple[float, int]:
+    """The estimator on the rows in the mask ``rows`` (None: all) and the exact-search fallbacks it
+    needed; nan where it cannot be computed there (a degenerate fit): that split then counts as failed."""
+    try:
+        if estimator.n_neighbors and lists is not None:
+            view = lists.view(rows)
+            value = float(estimator.compute(view.points, view))
+            return value, view.n_exact_fallbacks
+        return float(estimator.compute(X if rows is None else X[rows])), 0
+    except ValueError:
+        return float("nan"), 0
 
 
 def paired_bootstrap(
@@ -820,9 +641,10 @@ def paired_bootstrap(
     n_resamples: int = 200,
     seed: int = 0,
     confidence: float = 0.95,
-    statistics: Sequence[Any] = BUILTIN_STATISTICS,
+    statistics: Sequence[Any] = DEFAULT_STATISTICS,
     n_neighbors: int = DEFAULT_N_NEIGHBORS,
     discard_fraction: float = DEFAULT_DISCARD_FRACTION,
+    neighbour_lists: Mapping[str, NeighbourLists] | None = None,
 ) -> BootstrapResult:
     """Intervals for each cloud's statistics and paired differences between clouds sharing rows.
 
@@ -844,13 +666,20 @@ def paired_bootstrap(
         Seed of the splits (:func:`split_masks` reproduces them).
     confidence : float, default 0.95
     statistics : sequence, default ("twonn", "isoscore")
-        ``"twonn"``, ``"isoscore"`` and/or ``(name, function)`` pairs, the function computed
-        directly on each half ``X[rows]`` and on ``X`` (slow path, for other statistics or checks).
+        Names of built-in estimators (``"twonn"``, ``"isoscore"``, ``"mle"``, ``"lpca"``),
+        :class:`~mteb_redundancy.estimators.registry.Estimator` objects (a plugin's, say) and/or
+        ``(name, function)`` pairs, the function computed directly on each half ``X[rows]`` and on
+        ``X`` (slow path, for checks). An estimator that cannot be computed on a half (a degenerate
+        fit, or another ValueError it raises) gives nan there and that split counts in ``n_failed``.
     n_neighbors : int, default 32
-        Neighbours listed per point for TwoNN on the halves. Speed only: the result is exact for
-        any value >= 1 (points whose list runs out are searched exactly).
+        Neighbours listed per point by the shared core (at least 5 times the most any estimator
+        needs). Speed only: the result is exact for any value >= 1 (points whose list runs out in a
+        half are searched exactly).
     discard_fraction : float, default 0.1
         TwoNN's discard fraction.
+    neighbour_lists : mapping of name to NeighbourLists, optional
+        A cloud's lists from the shared core, already computed on the same rows (the headline
+        measurement's), so that the cloud's neighbours are computed once; built here otherwise.
 
     Returns
     -------
@@ -864,7 +693,7 @@ def paired_bootstrap(
     for name in names:
         if not isinstance(name, str):
             raise ValueError(f"cloud names must be strings, got {name!r}.")
-    parsed = _parse_statistics(statistics)
+    parsed = _parse_statistics(statistics, discard_fraction)
     R = int(n_resamples)
     if R < 2:
         raise ValueError(f"n_resamples must be at least 2, got {n_resamples!r}.")
@@ -895,44 +724,32 @@ def paired_bootstrap(
     n_distinct: dict[str, int] = {}
     fallbacks: dict[str, int] = {}
     failed: dict[str, dict[str, int]] = {}
-    wanted = {name for name, function in parsed if function is None}  # built-in statistics
+    # one neighbour computation per cloud serves every estimator, half and quarter; lists long enough
+    # that a quarter almost always finds an estimator's k present neighbours in them
+    k_max = max((est.n_neighbors for _, est in parsed), default=0)
+    n_list = max(int(n_neighbors), 5 * k_max)
     for name in names:
         X = _as_cloud(clouds[name], name)
-        neighbours, iso_values, group = _cloud_pass(
-            X,
-            masks if "isoscore" in wanted else None,
-            int(n_neighbors) if "twonn" in wanted else None,
-        )
-        nd = int(group.max()) + 1
-        n_distinct[name] = nd
+        lists = (neighbour_lists or {}).get(name)
+        if k_max and (lists is None or lists.X.shape != X.shape):
+            lists = NeighbourLists(X, n_list)
+        iso_values = _cloud_pass(X, masks) if any(est is _ISOSCORE for _, est in parsed) else None
+        n_distinct[name] = lists.n_distinct if lists is not None else int(distinct_groups(X)[0].size)
         fallbacks[name] = 0
         values: dict[str, tuple[float, np.ndarray]] = {}
-        for stat, function in parsed:
+        for stat, estimator in parsed:
             # columns: S, S', then the quarters Q1..Q4 (nan when not drawn)
             sets = np.full((R, 6), np.nan)
-            if function is not None:
-                full = float(function(X))
-                for h, mask in enumerate(masks):
-                    sets[:, h] = [float(function(X[mask[:, r]])) for r in range(R)]
-            elif stat == "isoscore":
+            if estimator is _ISOSCORE:  # IsoScore's splits come at once from the Gram matrix
                 full = float(iso_values[0])
                 sets[:, : len(masks)] = iso_values[1:].reshape(len(masks), R).T
             else:
-                r1, r2, count = neighbours.r1_r2(np.ones(nd, dtype=bool))
+                full, count = _value(estimator, X, lists, None)
                 fallbacks[name] += count
-                full = twonn_from_distances(r1, r2, discard_fraction)
                 for h, mask in enumerate(masks):
                     for r in range(R):
-                        if nd == m:  # no duplicates: group is the identity
-                            present = mask[:, r]
-                        else:
-                            present = np.zeros(nd, dtype=bool)
-                            present[group[mask[:, r]]] = True
-                        if present.sum() < 3:  # a quarter of repeated rows: no two neighbours
-                            continue
-                        r1, r2, count = neighbours.r1_r2(present)
+                        sets[r, h], count = _value(estimator, X, lists, mask[:, r])
                         fallbacks[name] += count
-                        sets[r, h] = twonn_from_distances(r1, r2, discard_fraction)
             values[stat] = (full, sets)
         estimates[name] = {
             stat: _split_half_interval(full, sets, confidence) for stat, (full, sets) in values.items()

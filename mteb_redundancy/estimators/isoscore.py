@@ -12,8 +12,9 @@ from typing import Any
 import numpy as np
 
 from mteb_redundancy.estimators._arrays import as_float_matrix
+from mteb_redundancy.estimators.registry import Estimator
 
-__all__ = ["isoscore", "isoscore_from_variances", "principal_variances", "gaussian_isoscore_baseline", "gaussian_isoscore_expected"]
+__all__ = ["ESTIMATOR", "isoscore", "isoscore_from_trace_and_frobenius", "isoscore_from_variances", "principal_variances", "gaussian_isoscore_baseline", "gaussian_isoscore_expected"]
 
 # --------------------------------------------------------------------------------------------
 # IsoScore
@@ -91,8 +92,20 @@ def isoscore_from_variances(variances: Any) -> float:
         raise ValueError(
             "All variances are zero (every point is the same); IsoScore is undefined."
         )
-    n = sigma.size
-    return (total * total / square - 1.0) / (n - 1)
+    return float(isoscore_from_trace_and_frobenius(total, square, sigma.size))
+
+
+def isoscore_from_trace_and_frobenius(trace: Any, frobenius_sq: Any, n: int) -> Any:
+    """The IsoScore formula, ``(T^2 / Q - 1) / (n - 1)``, from the trace T and the squared Frobenius
+    norm Q of the (scatter or covariance) matrix of n-dimensional points; arrays give one value per
+    entry, and entries with Q <= 0 (all points equal) give nan. The one place the formula is written:
+    :func:`isoscore` and the split-half intervals (all splits at once) both call it."""
+    T = np.asarray(trace, dtype=np.float64)
+    Q = np.asarray(frobenius_sq, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        values = (T * T / Q - 1.0) / (n - 1)
+    values = np.where(Q > 0, values, np.nan)
+    return values if values.ndim else float(values)
 
 
 def isoscore(X: Any) -> float:
@@ -135,7 +148,23 @@ def isoscore(X: Any) -> float:
             "All points of X are identical (zero variance); IsoScore is undefined."
         )
     square = float(np.einsum("ij,ij->", gram, gram))
-    return (total * total / square - 1.0) / (n - 1)
+    return isoscore_from_trace_and_frobenius(total, square, n)
+
+
+def _compute(X: Any, neighbours: Any = None) -> float:
+    return isoscore(X)
+
+
+ESTIMATOR = Estimator(
+    name="isoscore",
+    label="IsoScore",
+    family="isotropy",
+    compute=_compute,
+    n_neighbors=0,
+    scale_free=True,
+    reference="IsoScore.IsoScore(X) of the IsoScore package 2.0.1 on all rows (Rudman et al. 2022)",
+    digits=4,
+)
 
 
 def gaussian_isoscore_baseline(m: int, n: int, seed: int = 0, n_repeats: int = 1) -> float:

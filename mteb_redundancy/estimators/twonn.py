@@ -15,36 +15,30 @@ from __future__ import annotations
 import difflib
 import inspect
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from mteb_redundancy.estimators._arrays import _check_discard_fraction, as_float_matrix
+from mteb_redundancy.estimators.neighbours import (
+    CloudNeighbours,
+    NeighbourLists,
+    _check_precision,
+    cloud_neighbours,
+    deduplicate_rows,
+    distinct_groups,
+    measure_distances,
+    rounding_bound,
+)
+from mteb_redundancy.estimators.registry import Estimator
 
 __all__ = [
-    "TwoNNResult", "TwoNN", "twonn", "two_nearest_distances", "approximate_two_nearest",
-    "approximation_error", "deduplicate_rows", "intrinsic_dimension",
+    "ESTIMATOR", "DegenerateFitError", "twonn_estimator", "TwoNNResult", "TwoNN", "twonn", "twonn_fit", "two_nearest_distances",
+    "approximate_two_nearest", "approximation_error", "deduplicate_rows", "intrinsic_dimension",
 ]
 
 DEFAULT_DISCARD_FRACTION = 0.1
-
-# Nearest-neighbour search: the distance matrix is computed in square tiles of at most
-# _MAX_TILE x _MAX_TILE float64 (32 MiB); with the gathers of the selection step, the working
-# memory beyond the input stays well under 256 MiB whatever the number of points.
-_MAX_TILE = 2048
-# Columns (rows) of a tile are split into interleaved groups of _GROUP; the group minima locate
-# the few groups that can hold a point's nearest neighbours without sorting the tile.
-_GROUP = 16
-# Candidates kept per point and re-measured exactly; 2 are needed, the rest are a margin against
-# rounding in the ||x||^2 + ||y||^2 - 2 x.y formula (near-duplicate clusters).
-_N_CANDIDATES = 4
-# Squared norm given to padding rows so that they are never anyone's neighbour (finite, so that
-# the matrix product never forms inf - inf or 0 * inf).
-_FAR = 1e300
-_FAR32 = 1e30
-# Budget for the exact re-measurement of candidate distances, in float64 elements per chunk.
-_RECHECK_ELEMENTS = 1 << 22
 
 _SKDIM_FALLBACK_NAMES = (
     "CorrInt", "DANCo", "ESS", "FisherS", "GRIDE", "KNN", "MADA", "MLE", "MOM", "MiND_ML", "PH",
@@ -53,313 +47,10 @@ _SKDIM_FALLBACK_NAMES = (
 
 
 
-# --------------------------------------------------------------------------------------------
-# Duplicates
-# --------------------------------------------------------------------------------------------
-
-_MIX = np.uint64(0xBF58476D1CE4E5B9)
-
-
-def _row_hashes(X: np.ndarray) -> np.ndarray:
-    """A 64-bit hash per row, equal for equal rows (0.0 and -0.0 count as equal).
-
-    Integer arithmetic modulo 2**64 is exact and associative, so equal rows get equal hashes
-    whatever the summation order; a per-entry mix avoids structured collisions (sign flips).
-    """
-    m, n = X.shape
-    rng = np.random.default_rng(0x5EED)
-    weights = rng.integers(0, 2**63, size=n, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
-    hashes = np.empty(m, dtype=np.uint64)
-    step = max(1, (1 << 18) // max(n, 1))
-    s29, s31 = np.uint64(29), np.uint64(31)
-    for start in range(0, m, step):
-        u = (X[start : start + step] + 0.0).view(np.uint64)  # + 0.0 turns -0.0 into 0.0
-        u ^= u >> s31
-        u *= _MIX
-        u ^= u >> s29
-        u *= weights
-        hashes[start : start + step] = u.sum(axis=1, dtype=np.uint64)
-    return hashes
-
-
-def _unique_row_mask(X: np.ndarray) -> np.ndarray:
-    """Boolean mask keeping the first occurrence of every distinct row of a float64 matrix."""
-    m = X.shape[0]
-    keep = np.ones(m, dtype=bool)
-    if m < 2:
-        return keep
-    hashes = _row_hashes(X)
-    _, inverse, counts = np.unique(hashes, return_inverse=True, return_counts=True)
-    suspects = np.flatnonzero(counts[inverse.ravel()] > 1)  # rows sharing a hash with another
-    if suspects.size == 0:
-        return keep
-    # Exact check among the suspects only (equal rows always share a hash).
-    rows = np.ascontiguousarray(X[suspects] + 0.0)
-    as_bytes = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
-    _, first = np.unique(as_bytes, return_index=True)  # stable: index of the first occurrence
-    keep[suspects] = False
-    keep[suspects[first]] = True
-    return keep
-
-
-def deduplicate_rows(X: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Drop repeated rows, keeping the first occurrence of each, in the original order.
-
-    Parameters
-    ----------
-    X : array-like of shape (n_points, n_dims)
-        Numeric matrix. ``0.0`` and ``-0.0`` are treated as equal.
-
-    Returns
-    -------
-    X_unique : ndarray of shape (n_unique, n_dims), float64
-        The distinct rows, in order of first appearance.
-    kept : ndarray of shape (n_unique,), int
-        Indices into ``X`` of the rows kept; ``n_points - len(kept)`` rows were dropped.
-
-    Raises
-    ------
-    ValueError
-        If ``X`` is not a 2-D numeric matrix of finite values.
-    """
-    arr = as_float_matrix(X, purpose="deduplication")
-    keep = _unique_row_mask(arr)
-    kept = np.flatnonzero(keep)
-    return (arr if kept.size == arr.shape[0] else arr[kept]), kept
-
-
-# --------------------------------------------------------------------------------------------
-# Exact two nearest neighbours
-# --------------------------------------------------------------------------------------------
-
-
-def _merge_candidates(values, indices, new_values, new_indices, k):
-    """Keep, per row, the k smallest of the current and the new candidates."""
-    values = np.concatenate([values, new_values], axis=1)
-    indices = np.concatenate([indices, new_indices], axis=1)
-    pick = np.argpartition(values, k - 1, axis=1)[:, :k]
-    return np.take_along_axis(values, pick, axis=1), np.take_along_axis(indices, pick, axis=1)
-
-
-def _row_candidates(D: np.ndarray, k: int):
-    """Per row of the tile ``D`` (T x T, T a multiple of _GROUP): the k smallest values and columns.
-
-    Columns are split into the interleaved groups {g, g + G, g + 2G, ...} (G = T / _GROUP); the k
-    smallest entries of a row lie in the k groups with the smallest minima, so only those
-    k * _GROUP entries are partitioned.
-    """
-    T, width = D.shape
-    n_groups = width // _GROUP
-    group_min = D.reshape(T, _GROUP, n_groups).min(axis=1)  # (T, G)
-    kg = min(k, n_groups)
-    if n_groups > kg:
-        groups = np.argpartition(group_min, kg - 1, axis=1)[:, :kg]
-    else:
-        groups = np.broadcast_to(np.arange(n_groups), (T, n_groups))
-    cols = (groups[:, :, None] + n_groups * np.arange(_GROUP)[None, None, :]).reshape(T, -1)
-    vals = np.take_along_axis(D, cols, axis=1)
-    pick = np.argpartition(vals, k - 1, axis=1)[:, :k]
-    return np.take_along_axis(vals, pick, axis=1), np.take_along_axis(cols, pick, axis=1)
-
-
-def _column_candidates(D: np.ndarray, k: int):
-    """Per column of ``D``: the k smallest values and their rows (as ``_row_candidates`` on D.T)."""
-    height, T = D.shape
-    n_groups = height // _GROUP
-    group_min = D.reshape(_GROUP, n_groups, T).min(axis=0)  # (G, T)
-    kg = min(k, n_groups)
-    if n_groups > kg:
-        groups = np.argpartition(group_min, kg - 1, axis=0)[:kg]
-    else:
-        groups = np.broadcast_to(np.arange(n_groups)[:, None], (n_groups, T))
-    rows = (groups[:, None, :] + n_groups * np.arange(_GROUP)[None, :, None]).reshape(-1, T)
-    vals = np.take_along_axis(D, rows, axis=0)
-    pick = np.argpartition(vals, k - 1, axis=0)[:k]
-    return (
-        np.take_along_axis(vals, pick, axis=0).T,
-        np.take_along_axis(rows, pick, axis=0).T,
-    )
-
-
-def _tile_rows(m: int, block_size: int | None) -> tuple[int, int]:
-    """Number of row blocks and rows per square tile (a multiple of _GROUP) for m points."""
-    tile = _MAX_TILE if block_size is None else int(block_size)
-    if tile < 1:
-        raise ValueError(f"block_size must be a positive number of rows, got {block_size!r}.")
-    tile = max(_GROUP, tile)
-    n_blocks = -(-m // tile)
-    rows_per_block = -(-m // n_blocks)
-    return n_blocks, -(-rows_per_block // _GROUP) * _GROUP
-
-
-def _nearest_candidates(X, mean, sq, k, block_size, dtype):
-    """Each point's k nearest other points by |x|^2 + |y|^2 - 2 x.y: indices and values, (m, k).
-
-    The upper triangle of the squared-distance matrix is computed in square tiles; each tile is
-    one matrix product of the augmented matrices [x, |x|^2, 1] and [-2y, 1, |y|^2] of the centred
-    coordinates (centring reduces cancellation). A tile (I, J), I < J, feeds the candidates of
-    the rows in I and, through its columns, those of the rows in J; a diagonal tile only its rows.
-    """
-    m, n = X.shape
-    n_blocks, T = _tile_rows(m, block_size)
-    padded = n_blocks * T
-    far = _FAR if dtype == np.float64 else _FAR32
-
-    left = np.zeros((padded, n + 2), dtype=dtype)
-    np.subtract(X, mean, out=left[:m, :n], casting="same_kind")
-    left[:m, n] = sq
-    left[m:, n] = far  # padding rows: never anyone's neighbour
-    left[:, n + 1] = 1.0
-
-    cand_val = np.full((padded, k), np.inf, dtype=dtype)
-    cand_idx = np.zeros((padded, k), dtype=np.intp)
-    right = np.empty((T, n + 2), dtype=dtype)
-    D = np.empty((T, T), dtype=dtype)
-    diag = np.arange(T)
-    for jb in range(n_blocks):
-        J = slice(jb * T, (jb + 1) * T)
-        np.multiply(left[J, :n], -2.0, out=right[:, :n], casting="same_kind")
-        right[:, n] = 1.0
-        right[:, n + 1] = left[J, n]
-        for ib in range(jb + 1):
-            I = slice(ib * T, (ib + 1) * T)
-            np.matmul(left[I], right.T, out=D)  # D[a, b] = |x_a - x_b|^2 up to rounding
-            if ib == jb:
-                D[diag, diag] = np.inf
-            v, c = _row_candidates(D, k)
-            cand_val[I], cand_idx[I] = _merge_candidates(
-                cand_val[I], cand_idx[I], v, c + jb * T, k
-            )
-            if ib != jb:
-                v, r = _column_candidates(D, k)
-                cand_val[J], cand_idx[J] = _merge_candidates(
-                    cand_val[J], cand_idx[J], v, r + ib * T, k
-                )
-    return cand_idx[:m], cand_val[:m].astype(np.float64)
-
-
-def _measure(X, rows, cand):
-    """Exact distances |X[rows] - X[cand]| (len(rows), c) from the vectors; invalid ones inf."""
-    m, n = X.shape
-    invalid = (cand >= m) | (cand == rows[:, None])  # padding / self, when m - 1 < k
-    cand = np.where(invalid, 0, cand)
-    dist = np.empty(cand.shape)
-    step = max(1, _RECHECK_ELEMENTS // (cand.shape[1] * n))
-    for start in range(0, rows.size, step):
-        stop = min(rows.size, start + step)
-        diff = X[cand[start:stop]] - X[rows[start:stop], None, :]
-        dist[start:stop] = np.sqrt(np.einsum("ikj,ikj->ik", diff, diff))
-    dist[invalid] = np.inf
-    return dist
-
-
-def _rounding_bound(unit_roundoff, n, norms):
-    """Per row, a bound on |screened - true| squared distance to any other point.
-
-    |fl(D_ab) - D_ab| <= c (|x_a| + |x_b|)^2 with c = gamma_N + 3u: gamma_N = N u / (1 - N u)
-    bounds the rounding of the N = n + 2 summed products in any order (FMA or not), 3u the
-    rounding of the inputs to the working precision; 1% slack on top.
-    """
-    N = n + 2
-    gamma = N * unit_roundoff / (1 - N * unit_roundoff)
-    return 1.01 * (gamma + 3 * unit_roundoff) * (norms + norms.max()) ** 2
-
-
-def _resolve(X, rows, cand, screened, bound):
-    """The two nearest of the candidates, measured exactly, and whether they are certain.
-
-    Candidates are taken in screened order; the first two are measured, further ones only when
-    their screened value minus the bound does not clear the second distance. Every point outside
-    the candidates screened at least as high as the largest candidate, so its true squared
-    distance is at least that minus the bound; a row is certified when this floor is not below
-    the measured r2 squared (to a relative 1e-10, so exact ties certify in float64).
-    """
-    order = np.argsort(screened, axis=1)
-    cand = np.take_along_axis(cand, order, axis=1)
-    screened = np.take_along_axis(screened, order, axis=1)
-    k = cand.shape[1]
-    dist = np.sort(_measure(X, rows, cand[:, :2]), axis=1)
-    if k > 2:
-        more = np.flatnonzero(screened[:, 2] - bound <= dist[:, 1] ** 2 * (1 + 1e-9))
-        if more.size:
-            dist[more] = np.sort(_measure(X, rows[more], cand[more]), axis=1)[:, :2]
-    certified = screened[:, -1] - bound >= dist[:, 1] ** 2 * (1 - 1e-10)
-    return dist, certified
-
-
-def _redo(X, mean, sq, rows, r2_upper, bound):
-    """Exact r1, r2 of the given rows: every point whose float64 screened squared distance is
-    within ``r2_upper**2 + bound`` (a superset of the two nearest) is measured exactly."""
-    m, n = X.shape
-    centred = X - mean
-    out = np.empty((rows.size, 2))
-    step = max(1, (_MAX_TILE * _MAX_TILE) // m)
-    for start in range(0, rows.size, step):
-        block = rows[start : start + step]
-        D = centred[block] @ centred.T
-        D *= -2.0
-        D += sq[None, :]
-        D += sq[block, None]
-        D[np.arange(block.size), block] = np.inf
-        limit = r2_upper[start : start + step] ** 2 * (1 + 1e-9) + bound[start : start + step]
-        pr, pc = np.nonzero(D <= limit[:, None])
-        del D
-        d = np.empty(pr.size)
-        chunk = max(1, _RECHECK_ELEMENTS // n)
-        for a in range(0, pr.size, chunk):
-            diff = X[pc[a : a + chunk]] - X[block[pr[a : a + chunk]]]
-            d[a : a + chunk] = np.sqrt(np.einsum("ij,ij->i", diff, diff))
-        order = np.lexsort((d, pr))
-        pr, d = pr[order], d[order]
-        first = np.searchsorted(pr, np.arange(block.size))  # each row has >= 2 pairs
-        out[start : start + step, 0] = d[first]
-        out[start : start + step, 1] = d[first + 1]
-    return out
-
-
-_PRECISIONS = ("float64", "float32")
-
-
-def _check_precision(precision: Any) -> str:
-    if precision not in _PRECISIONS:
-        raise ValueError(
-            f"precision must be 'float64' or 'float32' (the dtype of the screening products; "
-            f"both give exact neighbours), got {precision!r}."
-        )
-    return precision
-
-
 def _two_nearest_exact(X: np.ndarray, block_size: int | None = None, precision: str = "float64"):
-    """r1, r2 for each row of a float64 matrix of distinct rows (at least 3 of them).
-
-    Candidates come from the tiled products (float64, or float32 when asked); the distances of
-    the candidates are then re-measured directly from the vectors, exact to rounding even for
-    near-duplicates, where |x|^2 + |y|^2 - 2 x.y loses its digits. Each point's two neighbours
-    are certified with a rigorous bound on the products' rounding error; points the bound cannot
-    certify are redone in float64 against all points, measuring exactly every point that could
-    be closer than the second neighbour found.
-    """
-    m, n = X.shape
-    k = _N_CANDIDATES
-    mean = X.mean(axis=0)
-    centred_sq = np.empty(m)
-    step = max(1, _RECHECK_ELEMENTS // n)
-    for start in range(0, m, step):
-        block = X[start : start + step] - mean
-        centred_sq[start : start + step] = np.einsum("ij,ij->i", block, block)
-    norms = np.sqrt(centred_sq)
-    bound64 = _rounding_bound(2.0**-53, n, norms)
-    dtype = np.float64
-    if precision == "float32" and centred_sq.max() < _FAR32 / 16:
-        dtype = np.float32
-    rows = np.arange(m)
-    cand, screened = _nearest_candidates(X, mean, centred_sq, k, block_size, dtype)
-    bound = bound64 if dtype == np.float64 else _rounding_bound(2.0**-24, n, norms)
-    dist, certified = _resolve(X, rows, cand, screened, bound)
-    redo = np.flatnonzero(~certified)
-    if redo.size:
-        dist[redo] = _redo(X, mean, centred_sq, redo, dist[redo, 1], bound64[redo])
-    return dist[:, 0].copy(), dist[:, 1].copy()
+    """r1, r2 of every row among all rows (duplicates included: their r1 is 0), from the core."""
+    nearest = NeighbourLists(X, 2, precision=precision, block_size=block_size, distinct=False).nearest(2)
+    return nearest.distances[:, 0].copy(), nearest.distances[:, 1].copy()
 
 
 def two_nearest_distances(
@@ -459,7 +150,7 @@ def approximate_two_nearest(
     del index
     rows = np.arange(m)
     cand = np.where(candidates < 0, rows[:, None], candidates)  # -1: fewer results than asked
-    dist = np.sort(_measure(arr, rows, cand), axis=1)  # self and padding measured as inf
+    dist = np.sort(measure_distances(arr, rows, cand), axis=1)  # self and padding measured as inf
     return dist[:, 0].copy(), dist[:, 1].copy()
 
 
@@ -481,7 +172,7 @@ def _exact_rows(X: np.ndarray, rows: np.ndarray, r2_upper: np.ndarray) -> np.nda
         D *= -2.0
         D += s_sq[:, None]
         D += b_sq[None, :]
-        slack = _rounding_bound(2.0**-53, n, np.sqrt(np.concatenate([s_sq, b_sq])))[: rows.size]
+        slack = rounding_bound(2.0**-53, n, np.sqrt(np.concatenate([s_sq, b_sq])))[: rows.size]
         pr, pc = np.nonzero(D <= (limit + slack)[:, None])
         del D
         if pr.size == 0:
@@ -571,23 +262,35 @@ class TwoNNResult:
         return float(self.dimension)
 
 
-def _twonn_from_distances(r1: np.ndarray, r2: np.ndarray, discard_fraction: float):
-    """The fit of scikit-dimension's ``TwoNN._twonn`` (method='linear'), given r1 and r2."""
+class DegenerateFitError(ValueError):
+    """The TwoNN slope is undefined for these distances (too few ratios kept, or every kept ratio 1)."""
+
+
+def twonn_fit(r1: np.ndarray, r2: np.ndarray, discard_fraction: float = DEFAULT_DISCARD_FRACTION) -> tuple[float, int, int]:
+    """The one TwoNN fit (scikit-dimension's ``TwoNN._twonn``, method='linear'), given r1 and r2.
+
+    mu = r2 / r1; sort; keep the smallest ``int(N * (1 - discard_fraction))``; F_i = i / N; the slope
+    through the origin of y = -log(1 - F) on x = log(mu). Returns ``(dimension, N, n_fit)``.
+
+    A degenerate fit raises :class:`DegenerateFitError` (a ValueError) saying why: fewer than 2 ratios
+    kept, or every kept ratio equal to 1 (a regular grid), where the slope is undefined. Callers
+    decide what a failure means: :func:`twonn` lets it raise; the split-half intervals record that
+    half as a failed split (``BootstrapResult.n_failed``) and leave the split out.
+    """
     with np.errstate(divide="ignore", invalid="ignore"):
-        mu = r2 / r1
+        mu = np.asarray(r2, dtype=np.float64) / np.asarray(r1, dtype=np.float64)
     finite = np.isfinite(mu)
-    if not finite.all():  # only reachable through underflow of a tiny r1 or centring ties
+    if not finite.all():  # only reachable through underflow of a tiny r1
         warnings.warn(
-            f"Dropping {int(np.sum(~finite))} points with zero distance to their nearest "
-            "neighbour.",
+            f"Dropping {int(np.sum(~finite))} points with zero distance to their nearest neighbour.",
             RuntimeWarning,
-            stacklevel=3,
+            stacklevel=2,
         )
         mu = mu[finite]
     N = len(mu)
     n_keep = int(N * (1 - discard_fraction))
     if n_keep < 2:
-        raise ValueError(
+        raise DegenerateFitError(
             f"TwoNN keeps int(N * (1 - discard_fraction)) = {n_keep} ratios of N = {N} points; "
             "it needs at least 2. Use more distinct points or a smaller discard_fraction."
         )
@@ -597,13 +300,10 @@ def _twonn_from_distances(r1: np.ndarray, r2: np.ndarray, discard_fraction: floa
     y = -np.log(1 - F)
     sxx = float(np.dot(x, x))
     if sxx == 0.0:
-        warnings.warn(
+        raise DegenerateFitError(
             "Every kept point has its two nearest neighbours at exactly the same distance "
-            "(mu = 1, e.g. a regular grid); the TwoNN slope is undefined. Returning nan.",
-            RuntimeWarning,
-            stacklevel=3,
+            "(mu = 1, e.g. a regular grid); the TwoNN slope is undefined."
         )
-        return float("nan"), N, n_keep
     return float(np.dot(x, y)) / sxx, N, n_keep
 
 
@@ -676,10 +376,10 @@ def twonn(
     precision = _check_precision(precision)
     arr = as_float_matrix(X, purpose="TwoNN")
     n_input = arr.shape[0]
-    keep = _unique_row_mask(arr)
-    n_distinct = int(keep.sum())
+    reps, _ = distinct_groups(arr)
+    n_distinct = int(reps.size)
     if n_distinct < n_input:
-        arr = arr[keep]
+        arr = arr[reps]
     if n_distinct < 3:
         raise ValueError(
             f"TwoNN needs at least 3 distinct points, got {n_distinct} distinct point(s) among "
@@ -692,7 +392,7 @@ def twonn(
         approximation = approximation_error(arr, r1, r2, sample=error_sample)
     else:
         r1, r2 = _two_nearest_exact(arr, block_size, precision)
-    dimension, _, n_fit = _twonn_from_distances(r1, r2, fraction)
+    dimension, _, n_fit = twonn_fit(r1, r2, fraction)
     return TwoNNResult(
         dimension=dimension,
         n_points=n_distinct,
@@ -787,6 +487,38 @@ class TwoNN:
 
 
 
+def _computed_with(discard_fraction: float):
+    """``compute(X, neighbours=None)``: TwoNN of a cloud's distinct rows from the shared neighbour core."""
+
+    def compute(X: Any, neighbours: CloudNeighbours | None = None) -> float:
+        if neighbours is None:
+            neighbours = cloud_neighbours(X, 2, "TwoNN")
+        d = neighbours.distances(2)
+        return twonn_fit(d[:, 0], d[:, 1], discard_fraction)[0]
+
+    return compute
+
+
+ESTIMATOR = Estimator(
+    name="twonn",
+    label="TwoNN ID",
+    family="intrinsic_dimension",
+    compute=_computed_with(DEFAULT_DISCARD_FRACTION),
+    n_neighbors=2,
+    scale_free=True,
+    reference="skdim.id.TwoNN(discard_fraction=0.1).fit(X).dimension_ on the distinct rows (Facco et al. 2017)",
+    digits=2,
+)
+
+
+def twonn_estimator(discard_fraction: float = DEFAULT_DISCARD_FRACTION) -> Estimator:
+    """The TwoNN estimator with another discard fraction (the registered one uses 0.1)."""
+    fraction = _check_discard_fraction(discard_fraction)
+    if fraction == DEFAULT_DISCARD_FRACTION:
+        return ESTIMATOR
+    return replace(ESTIMATOR, compute=_computed_with(fraction), reference=f"skdim.id.TwoNN(discard_fraction={fraction}).fit(X).dimension_ on the distinct rows")
+
+
 # --------------------------------------------------------------------------------------------
 # Other scikit-dimension estimators by name
 # --------------------------------------------------------------------------------------------
@@ -867,6 +599,6 @@ def intrinsic_dimension(
         _skdim_estimators()  # raises the ImportError with its install hint
     arr = as_float_matrix(X, purpose=f"intrinsic dimension ({by_lower[name.lower()]})")
     if drop_duplicates:
-        arr = arr[_unique_row_mask(arr)]
+        arr = arr[distinct_groups(arr)[0]]
     estimator = available[by_lower[name.lower()]](**kwargs)
     return float(estimator.fit(arr).dimension_)

@@ -31,6 +31,8 @@ def _keep(value: str) -> float:
 
 
 def add_parser(commands) -> None:
+    from mteb_redundancy.plugins import registered_estimators
+
     parser = commands.add_parser(
         "recommend",
         help="the smallest embedding (reduction, d, int8/binary) that keeps a fraction of each task's score",
@@ -49,8 +51,8 @@ def add_parser(commands) -> None:
     parser.add_argument("--quantization", dest="quantizations", action="append", metavar="Q",
                         help="float32, int8, binary (repeatable or comma-separated; default: all three)")
     parser.add_argument("--predictor", default="twonn",
-                        help="the label-free measure whose curve against d is compared: twonn or isoscore "
-                             "(default: %(default)s)")
+                        help="the label-free measure whose curve against d is compared: any registered estimator "
+                             "(twonn, isoscore, mle, lpca, or a plugin's; default: %(default)s)")
     parser.add_argument("--relative", choices=("plain", "chance"), default="plain",
                         help="relative score: score / full, or chance-corrected (score - chance) / (full - chance) "
                              "(default: %(default)s)")

@@ -23,7 +23,6 @@ task split), and whether a label-free redundancy measurement predicts how far d 
 from __future__ import annotations
 
 import csv
-import difflib
 import io
 import math
 from collections.abc import Sequence
@@ -50,12 +49,12 @@ from mteb_redundancy.analyses.recommend.selection import (
 from mteb_redundancy.analyses.sweep.engine import FULL, SweepError, SweepResult, _resolve_tasks, run_sweep
 from mteb_redundancy.models.names import VariantName
 from mteb_redundancy.models.quantization import QUANTIZABLE_TASK_TYPES, QUANTIZATIONS, QuantizationError, check_applies
-from mteb_redundancy.estimators import isoscore, twonn
-from mteb_redundancy.estimators.bootstrap import BUILTIN_STATISTICS, _split_half_interval, paired_bootstrap
+from mteb_redundancy.estimators.bootstrap import _split_half_interval, paired_bootstrap
 from mteb_redundancy.models.reduction import REDUCTIONS, Reducer
 from mteb_redundancy.models.variants import get_encoder
 from mteb_redundancy.mteb_bridge.chance import chance_level
 from mteb_redundancy.mteb_bridge.fitting import fitting_set_of_task
+from mteb_redundancy.plugins import get_estimator, registered_estimators
 
 DEFAULT_DIMS = (2, 4, 8, 16, 32, 64, 128, FULL)
 # Texts the label-free measure uses per task (a seeded sample of the task's fitting set).
@@ -355,28 +354,20 @@ def _predictor_texts(task: AbsTask, limit: int, seed: int = 0) -> tuple[list[str
 # IsoScore(d) / IsoScore(full) exceeded 1 at every d < full, so the predictor always answered d = 2. It is
 # compared as the number of dimensions the data use, 1 + (n - 1) s (Rudman et al. 2022), which falls with d.
 # Any estimator of a point cloud can be added here (name -> its kind and its function).
-_PREDICTORS = {
-    "twonn": ("intrinsic dimension", lambda X: float(twonn(X).dimension)),
-    "isoscore": ("isotropy", isoscore),
-}
-
-
 def predictor_names() -> tuple[str, ...]:
-    """The label-free predictors ``recommend`` accepts (every estimator the redundancy measure computes)."""
-    return tuple(_PREDICTORS)
+    """The label-free predictors ``recommend`` accepts: every registered estimator."""
+    return tuple(estimator.name for estimator in registered_estimators())
 
 
 def check_predictor(name: str) -> str:
-    names = predictor_names()
-    if name not in names:
-        close = difflib.get_close_matches(str(name), names, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise RecommendError(f"Unknown predictor {name!r}; choose from {', '.join(names)}.{hint}")
-    return name
+    try:
+        return get_estimator(name).name
+    except ValueError as error:
+        raise RecommendError(f"Unknown predictor: {error}") from None
 
 
 def _curve_value(predictor: str, value: np.ndarray, n_dims: int) -> np.ndarray:
-    if _PREDICTORS[predictor][0] == "isotropy":
+    if get_estimator(predictor).family == "isotropy":
         return 1 + (n_dims - 1) * np.asarray(value, dtype=np.float64)
     return np.asarray(value, dtype=np.float64)
 
@@ -423,7 +414,7 @@ def label_free_curve(
                     for d in curve_dims}
     clouds = {str(d): r.transform(vectors) for d, r in reducers.items()}
     # the split-half module computes its built-in statistics fast from one pass; others on each half
-    statistic = predictor if predictor in BUILTIN_STATISTICS else (predictor, _PREDICTORS[predictor][1])
+    statistic = get_estimator(predictor)
     result = paired_bootstrap(clouds, n_resamples=n_resamples, seed=seed, confidence=confidence, statistics=[statistic])
     full_value = _curve_value(predictor, result.interval(str(full_dim), predictor).estimate, full_dim)
     full_halves = _curve_value(predictor, result.replicates[str(full_dim)][predictor], full_dim)

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from mteb_redundancy.analyses.redundancy.uncertainty import type_uncertainty
+from mteb_redundancy.plugins import get_estimator
 
 SUBSAMPLE_SEED = 0
 
@@ -91,7 +92,8 @@ def size_curve(
     curve = SizeCurve(corpus, n, {t: list(keys) for t, keys in types.items()}, subsample_seed)
     for m, rows in zip(sizes, nested_subsamples(n, sizes, subsample_seed)):
         result = type_uncertainty({key: X[rows] for key, X in clouds.items()}, types,
-                                  n_resamples=n_resamples, seed=seed, confidence=confidence)
+                                  n_resamples=n_resamples, seed=seed, confidence=confidence,
+                                  estimators=[get_estimator(name) for name in estimators])
         curve.points.append(_keep(result, estimators))
         if progress is not None:
             progress.update(1)

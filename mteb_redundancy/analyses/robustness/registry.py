@@ -1,35 +1,30 @@
-"""The estimators robustness runs, by name: a stand-in for the project's estimator registry.
-
-Until the registry (``mteb_redundancy.estimators.registry``) lands, the estimators are those the
-paired split-half intervals compute today. Each function below is one line to point at the
-registry: ``estimator_names`` at its names in registration order, ``label``/``digits``/``neighbours``
-at the registered ``Estimator``'s fields.
-"""
+"""The estimators robustness runs, by name: the registered ones (``register_estimators`` hook), with
+what a robustness table needs of each."""
 
 from __future__ import annotations
 
-# name -> (label for tables, digits to print, nearest neighbours each point needs)
-_FACTS = {"twonn": ("TwoNN ID", 2, 2), "isoscore": ("IsoScore", 4, 0)}
+from mteb_redundancy.plugins import get_estimator, registered_estimators
 
 # paired_bootstrap splits m texts into two halves of floor(m / 2) and needs 4 per half
 SPLIT_HALF_MINIMUM = 8
 
 
 def estimator_names() -> tuple[str, ...]:
-    """Every estimator robustness runs by default, in the order tables show them."""
-    return tuple(_FACTS)
+    """Every registered estimator, in the order tables show them."""
+    return tuple(estimator.name for estimator in registered_estimators())
 
 
 def label(name: str) -> str:
-    return _FACTS[name][0]
+    return get_estimator(name).label
 
 
 def digits(name: str) -> int:
-    return _FACTS[name][1]
+    return get_estimator(name).digits
 
 
 def neighbours(name: str) -> int:
-    return _FACTS[name][2]
+    """Nearest neighbours each point needs (0: none)."""
+    return get_estimator(name).n_neighbors
 
 
 def minimum_texts(name: str) -> int:
