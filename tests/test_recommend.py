@@ -444,16 +444,21 @@ def test_bad_input_is_refused_before_encoding(mteb_module, tmp_path, capsys):
 
 
 def test_any_intrinsic_dimension_estimator_serves_as_predictor(monkeypatch):
-    """A predictor outside the split-half module's built-ins runs on each half directly, with the same rule."""
+    """A registered estimator the split-half module does not know (a plugin's) runs on each half
+    directly, with the same rule."""
     from mteb_redundancy.analyses.recommend import engine
     from mteb_redundancy.estimators import twonn
+    from mteb_redundancy.estimators.registry import Estimator
+    from mteb_redundancy.plugins import get_registry
 
     rng = np.random.default_rng(5)
     X = np.tanh(rng.standard_normal((120, 4)) @ rng.standard_normal((4, 64)))
-    monkeypatch.setitem(engine._PREDICTORS, "twonn-direct", ("intrinsic dimension", lambda Y: float(twonn(Y).dimension)))
-    assert "twonn-direct" in engine.predictor_names()
+    direct_twonn = Estimator(name="twonn_direct", label="TwoNN ID (direct)", family="intrinsic_dimension",
+                             compute=lambda Y, neighbours=None: float(twonn(Y).dimension))
+    monkeypatch.setitem(get_registry().estimators, "twonn_direct", direct_twonn)
+    assert "twonn_direct" in engine.predictor_names()
     fast = engine.label_free_curve(X, [2, 8, 32], "first", 0.95, "twonn", n_resamples=6)
-    direct = engine.label_free_curve(X, [2, 8, 32], "first", 0.95, "twonn-direct", n_resamples=6)
+    direct = engine.label_free_curve(X, [2, 8, 32], "first", 0.95, "twonn_direct", n_resamples=6)
     assert fast[0] == direct[0]
     for a, b in zip(fast[1], direct[1]):
         assert (a["d"], a["relative"], a["low"], a["high"]) == pytest.approx((b["d"], b["relative"], b["low"], b["high"]), rel=1e-9)

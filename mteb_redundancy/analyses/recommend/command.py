@@ -31,8 +31,6 @@ def _keep(value: str) -> float:
 
 
 def add_parser(commands) -> None:
-    from mteb_redundancy.plugins import registered_estimators
-
     parser = commands.add_parser(
         "recommend",
         help="the smallest embedding (reduction, d, int8/binary) that keeps a fraction of each task's score",
