@@ -37,6 +37,14 @@ def _encode(args: argparse.Namespace, rest: list[str]) -> int:
     if cache_disabled() and not args.cache:
         print("mteb-redundancy encode: error: the embedding cache is off (MTEB_REDUNDANCY_CACHE); there is nowhere to write.", file=sys.stderr)
         return 2
+    if args.json:
+        from mteb_redundancy._io import check_output_file
+
+        try:  # before the encoding, not after it
+            check_output_file(args.json, "--json file")
+        except ValueError as error:
+            print(f"mteb-redundancy encode: error: {error}", file=sys.stderr)
+            return 2
     cache = EmbeddingCache(args.cache)
     cache.check_writable()
     try:
@@ -77,7 +85,9 @@ def _encode(args: argparse.Namespace, rest: list[str]) -> int:
         print(f"{variant}: encoded {encoded} text(s) in {record['seconds']:.1f} s ({args.engine}) into {cache.root}")
         summary.append(record)
     if args.json:
-        Path(args.json).write_text(json.dumps(summary, indent=1))
+        from mteb_redundancy._io import atomic_write_text
+
+        atomic_write_text(args.json, json.dumps(summary, indent=1))
     return 0
 
 

@@ -140,8 +140,11 @@ def encode_ray(
         init: dict[str, Any] = {"runtime_env": {"env_vars": _forwarded_env()}, "log_to_driver": False}
         if address:
             init["address"] = address
-        elif num_cpus:
-            init["num_cpus"] = int(num_cpus)
+        else:
+            # A local cluster of our own, without the dashboard: its processes outlived a killed run.
+            init["include_dashboard"] = False
+            if num_cpus:
+                init["num_cpus"] = int(num_cpus)
         ray.init(**init)
         own_cluster = True
     stats.init_seconds = time.perf_counter() - started

@@ -107,19 +107,39 @@ def legacy_folder_name(name: str) -> str:
 # Reading
 
 
-def load_task_result(cache, task_name: str, meta, legacy_name: str | None = None):
-    """``(TaskResult, path)`` of ``meta`` on ``task_name`` in ``cache``: the experiment layout first,
-    then the legacy folder of ``legacy_name`` (same revision); ``(None, experiment path)`` if neither."""
+def read_task_result(path: Path, task=None):
+    """The ``TaskResult`` in ``path``, or ``None`` with a warning that names the file when it cannot be
+    read (MTEB writes results in place, so a run killed while writing leaves a truncated file) or,
+    given ``task``, when it was computed on another dataset revision than the task's: either way it
+    counts as missing, and is computed again."""
     from mteb.results import TaskResult
 
+    try:
+        result = TaskResult.from_disk(path)
+    except Exception as error:  # noqa: BLE001  (JSON, pydantic and OS errors alike: the file is unusable)
+        logger.warning("Skipping the unreadable result file %s (%s: %s); it counts as missing and is run again.",
+                       path, type(error).__name__, str(error).splitlines()[0][:200] if str(error) else "")
+        return None
+    if task is not None and result.dataset_revision != task.metadata.revision:
+        logger.warning("The result %s is of dataset revision %s, and %s is now at %s; it counts as missing and is run again.",
+                       path, result.dataset_revision, task.metadata.name, task.metadata.revision)
+        return None
+    return result
+
+
+def load_task_result(cache, task_name: str, meta, legacy_name: str | None = None, task=None):
+    """``(TaskResult, path)`` of ``meta`` on ``task_name`` in ``cache``: the experiment layout first,
+    then the legacy folder of ``legacy_name`` (same revision); ``(None, experiment path)`` if neither,
+    or if the file is unreadable or (given ``task``) of another dataset revision (:func:`read_task_result`)."""
     path = task_result_path(cache, task_name, meta)
     if path.exists():
-        return TaskResult.from_disk(path), path
+        return read_task_result(path, task), path
     if legacy_name is not None:
         legacy = Path(cache.cache_path) / "results" / legacy_folder_name(legacy_name) / (meta.revision or "no_revision_available")
         legacy_file = legacy / f"{task_name}.json"
         if legacy_file.exists():
-            return TaskResult.from_disk(legacy_file), legacy_file
+            result = read_task_result(legacy_file, task)
+            return (result, legacy_file) if result is not None else (None, path)
     return None, path
 
 
@@ -147,10 +167,17 @@ def experiment_metas_on_disk(cache, base_name: str | None, match: Callable[[dict
 
 def load_model_results(output_folder: str | Path, tasks: Iterable[str] | None = None, *, include_remote: bool = False) -> list:
     """Every ``ModelResult`` under an ``mteb run --output-folder``, experiments included (each with
-    its ``model_meta``), as MTEB's ``ResultCache.load_results`` reads them."""
+    its ``model_meta``), as MTEB's ``ResultCache.load_results`` reads them; an unreadable result file
+    is skipped with a warning that names it."""
     import mteb
 
-    results = mteb.ResultCache(output_folder).load_results(
+    class ReadableResults(mteb.ResultCache):
+        """MTEB reads every result file unguarded: one truncated file would stop the whole folder."""
+
+        def get_cache_paths(self, *args, **kwargs) -> list[Path]:
+            return [p for p in super().get_cache_paths(*args, **kwargs) if read_task_result(p) is not None]
+
+    results = ReadableResults(output_folder).load_results(
         tasks=list(tasks) if tasks is not None else None,
         include_remote=include_remote,
         load_experiments="match_name",

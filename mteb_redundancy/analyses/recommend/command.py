@@ -55,11 +55,21 @@ def add_parser(commands) -> None:
 
 
 def run(args: argparse.Namespace, rest: list[str]) -> int:
+    from mteb_redundancy._io import check_output_file, check_output_folder
+    from mteb_redundancy.analyses.sweep.plots import figure_paths, table_paths
     from mteb_redundancy.analyses.recommend.engine import RecommendError, run_recommend
     from mteb_redundancy.analyses.recommend.report import write_recommend_report
     from mteb_redundancy.models.reduction import REDUCTIONS
     from mteb_redundancy.models.variants import UnknownModelError
 
+    plot = Path(args.plot) if args.plot else Path(args.output_folder) / "recommend.png"
+    try:  # every output path before any encoding
+        check_output_folder(args.output_folder, "--output-folder")
+        for path in [*figure_paths(plot), *table_paths(plot)]:
+            check_output_file(path, "--plot file")
+    except ValueError as error:
+        print(f"mteb-redundancy recommend: error: {error}", file=sys.stderr)
+        return 2
     try:
         result = run_recommend(
             args.model,
@@ -79,7 +89,6 @@ def run(args: argparse.Namespace, rest: list[str]) -> int:
     except (RecommendError, UnknownModelError) as error:
         print(f"mteb-redundancy recommend: error: {error}", file=sys.stderr)
         return 2
-    plot = Path(args.plot) if args.plot else Path(args.output_folder) / "recommend.png"
     written = write_recommend_report(result, plot)
     print(result.to_markdown())
     evaluated = {(row.variant, row.task): row.status for row in result.sweep.rows}
