@@ -99,6 +99,37 @@ class _EncodeActor:
         return {name: np.asarray(values) for name, values in out.items()}
 
 
+# Kills what is left of a local Ray session once the driver is gone, however it went: Ray fate-shares
+# its core processes with the driver, but not the raylet's dashboard and runtime-env agents, which a
+# driver killed with SIGKILL leaves running. The session's processes are those with a file open in
+# the session folder (their logs).
+_WATCHDOG = """
+import os, signal, sys
+session = sys.argv[1]
+sys.stdin.buffer.read()  # end of file: the driver exited
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    if int(pid) == os.getpid():
+        continue
+    try:
+        if any(os.readlink(f"/proc/{pid}/fd/{fd}").startswith(session) for fd in os.listdir(f"/proc/{pid}/fd")):
+            os.kill(int(pid), signal.SIGKILL)
+    except OSError:
+        pass
+"""
+
+
+def _watch_local_cluster(ray):
+    """A watchdog process for the local cluster this driver started (Linux only; ``None`` elsewhere)."""
+    import subprocess
+    import sys
+
+    node = ray._private.worker._global_node  # Ray has no public way to name the session folder
+    session = node.get_session_dir_path() if node is not None else None
+    if not sys.platform.startswith("linux") or not session:
+        return None
+    return subprocess.Popen([sys.executable, "-c", _WATCHDOG, session], stdin=subprocess.PIPE, start_new_session=True)
+
+
 def _forwarded_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k.startswith(_FORWARDED_PREFIXES)}
 
@@ -136,6 +167,7 @@ def encode_ray(
         return stats
     started = time.perf_counter()
     own_cluster = False
+    watchdog = None
     if not ray.is_initialized():
         init: dict[str, Any] = {"runtime_env": {"env_vars": _forwarded_env()}, "log_to_driver": False}
         if address:
@@ -147,6 +179,7 @@ def encode_ray(
                 init["num_cpus"] = int(num_cpus)
         ray.init(**init)
         own_cluster = True
+        watchdog = None if address else _watch_local_cluster(ray)
     stats.init_seconds = time.perf_counter() - started
     try:
         resources = ray.cluster_resources()
@@ -209,4 +242,7 @@ def encode_ray(
     finally:
         if own_cluster:
             ray.shutdown()
+            if watchdog is not None:
+                watchdog.stdin.close()
+                watchdog.wait()
     return stats

@@ -134,6 +134,17 @@ def _form_problem(name: str) -> str | None:
     return "has no model id before '('"
 
 
+def repaired_form(name: str) -> str:
+    """``name`` with its parentheses made whole (text after ``)`` dropped, a missing ``)`` added): what
+    close names are searched for when a name is malformed."""
+    name = _normalize(name)
+    if "(" not in name:
+        return name
+    base, _, rest = name.partition("(")
+    options = rest.split(")")[0].replace("(", "")
+    return f"{base.strip()} ({options.strip()})"
+
+
 def looks_like_variant(name: str) -> bool:
     """Whether ``name`` is meant as a variant name: ``<base> (...)`` with a ``prompt`` option."""
     if not isinstance(name, str):
