@@ -175,15 +175,20 @@ def test_two_widths_under_one_key_are_a_clear_error_not_a_crash(tmp_path, caplog
     from mteb_redundancy.models.cache import CacheKey, CacheWidthError
 
     key = CacheKey("org/m", "r1", "none", "text")
-    cache = EmbeddingCache(tmp_path / "emb")
-    cache.store(key, ["a", "b"], np.ones((2, 8), np.float32))
+    EmbeddingCache(tmp_path / "emb").store(key, ["a", "b"], np.ones((2, 8), np.float32))
     with pytest.raises(CacheWidthError, match=r"width 8 .* width 16.*new revision.*delete the namespace"):
         EmbeddingCache(tmp_path / "emb").store(key, ["c"], np.ones((1, 16), np.float32))
-    # A shard of another width already on disk (written before widths were recorded) is ignored.
-    other = EmbeddingCache(tmp_path / "emb")
+
+    # A namespace written before widths were recorded, holding shards of two widths.
     folder = next((tmp_path / "emb").iterdir())
-    other._namespaces[folder.name] = {"width": 16}
-    other._write_shard(key, ["c"], np.ones((1, 16), np.float32))
+    description = folder / "namespace.json"
+    description.write_text(json.dumps({k: v for k, v in json.loads(description.read_text()).items() if k != "width"}))
+    with pytest.raises(CacheWidthError):  # its width is its first shard's
+        EmbeddingCache(tmp_path / "emb").store(key, ["c"], np.ones((1, 16), np.float32))
+    elsewhere = CacheKey("org/m", "r2", "none", "text")
+    EmbeddingCache(tmp_path / "emb").store(elsewhere, ["c"], np.ones((1, 16), np.float32))
+    for path in (tmp_path / "emb" / elsewhere.namespace).glob("[0-9a-f]*.*"):
+        path.rename(folder / path.name)
     with caplog.at_level(logging.WARNING):
         found, missing = EmbeddingCache(tmp_path / "emb").lookup(key, ["a", "c"])
     assert found.shape == (2, 8) and missing == [1]
@@ -193,10 +198,11 @@ def test_two_widths_under_one_key_are_a_clear_error_not_a_crash(tmp_path, caplog
 @pytest.fixture(scope="module")
 def minilm_16(minilm_path, tmp_path_factory):
     """MiniLM with a Dense layer to 16 dimensions: weights of another width in a folder of their own."""
-    from sentence_transformers import SentenceTransformer, models
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Dense
 
     model = SentenceTransformer(str(minilm_path), device="cpu", local_files_only=True)
-    model.append(models.Dense(384, 16))
+    model.append(Dense(384, 16))
     folder = tmp_path_factory.mktemp("minilm16") / "weights"
     model.save(str(folder))
     return folder

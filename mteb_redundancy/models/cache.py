@@ -127,6 +127,7 @@ class EmbeddingCache:
         self._checked = False
         self.writes_off: str | None = None  # why new vectors are no longer stored, once they are not
         self._namespaces: dict[str, dict] = {}  # namespace.json of each namespace seen, read once
+        self._inferred_widths: dict[str, int | None] = {}  # of namespaces that do not record theirs
         self._warned: set[tuple[str, str]] = set()
 
     def check_writable(self) -> None:
@@ -213,9 +214,17 @@ class EmbeddingCache:
             )
 
     def width(self, key: CacheKey) -> int | None:
-        """The width of the vectors ``key``'s namespace holds (``None`` if it holds none or does not say)."""
-        width = self._description(self._folder(key)).get("width")
-        return width if isinstance(width, int) else None
+        """The width of the vectors ``key``'s namespace holds (``None`` if it holds none): as
+        ``namespace.json`` records it, or for a namespace written before widths were recorded, its
+        first readable shard's."""
+        folder = self._folder(key)
+        width = self._description(folder).get("width")
+        if isinstance(width, int):
+            return width
+        if folder.name not in self._inferred_widths and folder.is_dir():
+            first = next(iter(self._shards(folder)), None)
+            self._inferred_widths[folder.name] = first[1]["shape"][1] if first is not None else None
+        return self._inferred_widths.get(folder.name)
 
     def _load_shard(self, manifest_path: Path, manifest: dict) -> np.ndarray | None:
         npy_path = manifest_path.with_suffix(".npy")
@@ -252,7 +261,6 @@ class EmbeddingCache:
                 rows = [(row, wanted[k]) for row, k in enumerate(manifest["keys"]) if k in wanted]
                 if not rows:
                     continue
-                width = width or manifest["shape"][1]  # a namespace of before records no width: its first shard's
                 if manifest["shape"][1] != width:
                     self._warn_once(
                         "width", f"{folder.name}/{manifest_path.stem}",
@@ -318,13 +326,12 @@ class EmbeddingCache:
         folder.mkdir(parents=True, exist_ok=True)
         description = folder / "namespace.json"
         info = self._description(folder)
-        if not info or "width" not in info:
-            # A namespace of before (no width) gets one from its first new shard.
+        if "width" not in info:
+            # A new namespace, or one written before widths and fingerprints were recorded.
             info = {
                 "model_id": key.model_id, "revision": key.revision, "precision": key.precision, "prompt": key.prompt,
-                "side": key.side, "width": int(vectors.shape[1]), "weights": key.weights, **info,
+                "side": key.side, "weights": key.weights, **info, "width": self.width(key) or int(vectors.shape[1]),
             }
-            info["width"] = int(vectors.shape[1])
             atomic_write_bytes(description, json.dumps(info, indent=1).encode("utf-8"))
             self._namespaces[folder.name] = info
         shard = folder / uuid.uuid4().hex
