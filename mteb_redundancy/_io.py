@@ -82,6 +82,14 @@ def check_output_file(path: str | os.PathLike, what: str = "output file") -> Pat
     return path
 
 
+def check_report_paths(output_folder: str | os.PathLike, files) -> None:
+    """A command's ``--output-folder`` and the report ``files`` it writes at the end (its ``--plot``
+    figures and tables), checked before any work."""
+    check_output_folder(output_folder, "--output-folder")
+    for path in files:
+        check_output_file(path, "--plot file")
+
+
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
 

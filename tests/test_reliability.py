@@ -300,8 +300,12 @@ def test_output_paths_are_checked_before_any_encoding(mteb_module, tmp_path, wik
 
     a_file = tmp_path / "a-file"
     a_file.write_text("x")
-    assert main(["recommend", "-m", MINILM, "-t", "STSBenchmarkOffline", "--output-folder", str(a_file)]) == 2
-    assert f"{a_file} is a file" in capsys.readouterr().err
+    for command in ("recommend", "sweep"):
+        assert main([command, "-m", MINILM, "-t", "STSBenchmarkOffline", "--output-folder", str(a_file)]) == 2
+        assert f"{a_file} is a file" in capsys.readouterr().err
+    assert main(["sweep", "-m", MINILM, "-t", "STSBenchmarkOffline", "--output-folder", str(tmp_path / "out"),
+                 "--plot", str(a_file / "sweep.png")]) == 2
+    assert "--plot file" in capsys.readouterr().err
 
     cache = tmp_path / "emb"
     corpus = write_lines(tmp_path / "corpus.txt", wiki_texts[900:960])

@@ -55,7 +55,7 @@ def add_parser(commands) -> None:
 
 
 def run(args: argparse.Namespace, rest: list[str]) -> int:
-    from mteb_redundancy._io import check_output_file, check_output_folder
+    from mteb_redundancy._io import check_report_paths
     from mteb_redundancy.analyses.sweep.plots import figure_paths, table_paths
     from mteb_redundancy.analyses.recommend.engine import RecommendError, run_recommend
     from mteb_redundancy.analyses.recommend.report import write_recommend_report
@@ -64,9 +64,7 @@ def run(args: argparse.Namespace, rest: list[str]) -> int:
 
     plot = Path(args.plot) if args.plot else Path(args.output_folder) / "recommend.png"
     try:  # every output path before any encoding
-        check_output_folder(args.output_folder, "--output-folder")
-        for path in [*figure_paths(plot), *table_paths(plot)]:
-            check_output_file(path, "--plot file")
+        check_report_paths(args.output_folder, [*figure_paths(plot), *table_paths(plot)])
     except ValueError as error:
         print(f"mteb-redundancy recommend: error: {error}", file=sys.stderr)
         return 2

@@ -46,10 +46,17 @@ def add_parser(commands) -> None:
 
 
 def run(args: argparse.Namespace, rest: list[str]) -> int:
+    from mteb_redundancy._io import check_report_paths
     from mteb_redundancy.analyses.sweep.engine import SweepError, run_sweep
-    from mteb_redundancy.analyses.sweep.plots import write_sweep_report
+    from mteb_redundancy.analyses.sweep.plots import figure_paths, table_paths, write_sweep_report
     from mteb_redundancy.models.variants import UnknownModelError
 
+    plot = Path(args.plot) if args.plot else Path(args.output_folder) / "sweep.png"
+    try:  # every output path before any encoding
+        check_report_paths(args.output_folder, [*figure_paths(plot), *table_paths(plot)])
+    except ValueError as error:
+        print(f"mteb-redundancy sweep: error: {error}", file=sys.stderr)
+        return 2
     try:
         result = run_sweep(
             models=args.models,
@@ -67,7 +74,6 @@ def run(args: argparse.Namespace, rest: list[str]) -> int:
     except (SweepError, UnknownModelError) as error:
         print(f"mteb-redundancy sweep: error: {error}", file=sys.stderr)
         return 2
-    plot = Path(args.plot) if args.plot else Path(args.output_folder) / "sweep.png"
     written = write_sweep_report(result, plot, title="Score against embedding dimension")
     print(result.to_markdown())
     evaluated = {(row.variant, row.task): row.status for row in result.rows}
