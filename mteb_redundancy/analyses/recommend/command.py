@@ -55,16 +55,14 @@ def add_parser(commands) -> None:
 
 
 def run(args: argparse.Namespace, rest: list[str]) -> int:
-    from mteb_redundancy._io import check_report_paths
-    from mteb_redundancy.analyses.sweep.plots import figure_paths, table_paths
     from mteb_redundancy.analyses.recommend.engine import RecommendError, run_recommend
     from mteb_redundancy.analyses.recommend.report import write_recommend_report
+    from mteb_redundancy.analyses.sweep.plots import checked_report_path
     from mteb_redundancy.models.reduction import REDUCTIONS
     from mteb_redundancy.models.variants import UnknownModelError
 
-    plot = Path(args.plot) if args.plot else Path(args.output_folder) / "recommend.png"
     try:  # every output path before any encoding
-        check_report_paths(args.output_folder, [*figure_paths(plot), *table_paths(plot)])
+        plot = checked_report_path(args.output_folder, args.plot, "recommend.png")
     except ValueError as error:
         print(f"mteb-redundancy recommend: error: {error}", file=sys.stderr)
         return 2

@@ -46,14 +46,12 @@ def add_parser(commands) -> None:
 
 
 def run(args: argparse.Namespace, rest: list[str]) -> int:
-    from mteb_redundancy._io import check_report_paths
     from mteb_redundancy.analyses.sweep.engine import SweepError, run_sweep
-    from mteb_redundancy.analyses.sweep.plots import figure_paths, table_paths, write_sweep_report
+    from mteb_redundancy.analyses.sweep.plots import checked_report_path, write_sweep_report
     from mteb_redundancy.models.variants import UnknownModelError
 
-    plot = Path(args.plot) if args.plot else Path(args.output_folder) / "sweep.png"
     try:  # every output path before any encoding
-        check_report_paths(args.output_folder, [*figure_paths(plot), *table_paths(plot)])
+        plot = checked_report_path(args.output_folder, args.plot, "sweep.png")
     except ValueError as error:
         print(f"mteb-redundancy sweep: error: {error}", file=sys.stderr)
         return 2
