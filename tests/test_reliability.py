@@ -160,10 +160,7 @@ def test_a_truncated_result_is_skipped_with_its_name_and_run_again(mteb_module, 
     assert table.returncode == 0, table.stderr[-2000:]
     assert str(broken) in table.stderr and "dim=64" in table.stdout
 
-    caplog.clear()
-    with caplog.at_level(logging.WARNING):
-        assert study() == score  # run again, the same answer
-    assert warnings_of(caplog, str(broken))
+    assert study() == score  # run again (the file was named once in this process already), the same answer
     json.loads(broken.read_text())  # whole again
 
 

@@ -7,7 +7,6 @@ import argparse
 import json
 import sys
 import time
-from pathlib import Path
 
 
 def _tasks(names: list[str], texts_files: list[str], text_field: str):

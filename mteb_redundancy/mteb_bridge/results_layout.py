@@ -117,14 +117,28 @@ def read_task_result(path: Path, task=None):
     try:
         result = TaskResult.from_disk(path)
     except Exception as error:  # noqa: BLE001  (JSON, pydantic and OS errors alike: the file is unusable)
-        logger.warning("Skipping the unreadable result file %s (%s: %s); it counts as missing and is run again.",
-                       path, type(error).__name__, str(error).splitlines()[0][:200] if str(error) else "")
+        _warn_once(path, "Skipping the unreadable result file %s (%s: %s); it counts as missing and is run again.",
+                   path, type(error).__name__, str(error).splitlines()[0][:200] if str(error) else "")
         return None
     if task is not None and result.dataset_revision != task.metadata.revision:
-        logger.warning("The result %s is of dataset revision %s, and %s is now at %s; it counts as missing and is run again.",
-                       path, result.dataset_revision, task.metadata.name, task.metadata.revision)
+        _warn_once(path, "The result %s is of dataset revision %s, and %s is now at %s; it counts as missing and is run again.",
+                   path, result.dataset_revision, task.metadata.name, task.metadata.revision)
         return None
     return result
+
+
+_warned: set[tuple[str, int]] = set()
+
+
+def _warn_once(path: Path, message: str, *args) -> None:
+    """One warning per file and version of it, however many readers look at it in one run."""
+    try:
+        version = Path(path).stat().st_mtime_ns
+    except OSError:
+        version = 0
+    if (str(path), version) not in _warned:
+        _warned.add((str(path), version))
+        logger.warning(message, *args)
 
 
 def load_task_result(cache, task_name: str, meta, legacy_name: str | None = None, task=None):

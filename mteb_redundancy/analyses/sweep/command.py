@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from mteb_redundancy.analyses.options import add_run_options, split_list
 
