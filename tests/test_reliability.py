@@ -180,11 +180,12 @@ def test_two_widths_under_one_key_are_a_clear_error_not_a_crash(tmp_path, caplog
     folder = next((tmp_path / "emb").iterdir())
     description = folder / "namespace.json"
     description.write_text(json.dumps({k: v for k, v in json.loads(description.read_text()).items() if k != "width"}))
-    with pytest.raises(CacheWidthError):  # its width is its first shard's
+    with pytest.raises(CacheWidthError):  # its width is its oldest shard's
         EmbeddingCache(tmp_path / "emb").store(key, ["c"], np.ones((1, 16), np.float32))
     elsewhere = CacheKey("org/m", "r2", "none", "text")
     EmbeddingCache(tmp_path / "emb").store(elsewhere, ["c"], np.ones((1, 16), np.float32))
     for path in (tmp_path / "emb" / elsewhere.namespace).glob("[0-9a-f]*.*"):
+        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))  # written later
         path.rename(folder / path.name)
     with caplog.at_level(logging.WARNING):
         found, missing = EmbeddingCache(tmp_path / "emb").lookup(key, ["a", "c"])

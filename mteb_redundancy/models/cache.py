@@ -81,6 +81,13 @@ def _npy_bytes(vectors: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
+def _mtime(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
 def _check_manifest(manifest) -> None:
     """A shard manifest of the right shape, or a ``ValueError``: valid JSON of another shape is a
     damaged manifest like any other (reported, its texts encoded again), never a crash."""
@@ -216,13 +223,14 @@ class EmbeddingCache:
     def width(self, key: CacheKey) -> int | None:
         """The width of the vectors ``key``'s namespace holds (``None`` if it holds none): as
         ``namespace.json`` records it, or for a namespace written before widths were recorded, its
-        first readable shard's."""
+        oldest readable shard's."""
         folder = self._folder(key)
         width = self._description(folder).get("width")
         if isinstance(width, int):
             return width
         if folder.name not in self._inferred_widths and folder.is_dir():
-            first = next(iter(self._shards(folder)), None)
+            shards = self._shards(folder)
+            first = min(shards, key=lambda shard: _mtime(shard[0]), default=None)  # the oldest: the namespace's first vectors
             self._inferred_widths[folder.name] = first[1]["shape"][1] if first is not None else None
         return self._inferred_widths.get(folder.name)
 
