@@ -337,6 +337,17 @@ def test_a_full_disk_warns_once_and_the_run_finishes_without_the_cache(load_vari
     np.testing.assert_allclose(vectors, load_variant(MINILM_NONE).embed(texts, NO_PROMPT), atol=1e-5)
 
 
+def test_encode_into_a_full_disk_says_the_vectors_were_not_stored(mteb_module, tmp_path, wiki_texts, capsys):
+    from mteb_redundancy.cli import main
+
+    corpus = write_lines(tmp_path / "corpus.txt", wiki_texts[1000:1240])
+    small = tmp_path / "small"
+    small.mkdir()
+    with mounted(["mount", "-t", "tmpfs", "-o", "size=160k", "tmpfs", str(small)], target=small):
+        assert main(["encode", "-m", MINILM_NONE, "--texts", str(corpus), "--cache", str(small), "--quiet"]) == 1
+    assert f"the cache {small} cannot be written (No space left on device)" in capsys.readouterr().err
+
+
 # --------------------------------------------------------------------------------------------
 # 9-11. a missing weights folder, a file that is not UTF-8, a Redundancy task as a sweep task
 # --------------------------------------------------------------------------------------------

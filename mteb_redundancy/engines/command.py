@@ -46,6 +46,9 @@ def _encode(args: argparse.Namespace, rest: list[str]) -> int:
             return 2
     cache = EmbeddingCache(args.cache)
     cache.check_writable()
+    if cache.writes_off is not None:  # a read-only cache serves runs, but there is nothing to encode into it
+        print(f"mteb-redundancy encode: error: the cache {cache.root} cannot be written ({cache.writes_off}).", file=sys.stderr)
+        return 2
     try:
         tasks = _tasks(args.task or [], args.texts or [], args.text_field)
     except (KeyError, ValueError, FileNotFoundError) as error:
@@ -81,6 +84,10 @@ def _encode(args: argparse.Namespace, rest: list[str]) -> int:
             encoded = encode_local(encoder, jobs)
             record["texts_encoded"] = encoded
         record["seconds"] = time.perf_counter() - started
+        if cache.writes_off is not None:
+            print(f"mteb-redundancy encode: error: the cache {cache.root} cannot be written ({cache.writes_off}); "
+                  "the vectors encoded after that were not stored. Free space, or give another --cache.", file=sys.stderr)
+            return 1
         print(f"{variant}: encoded {encoded} text(s) in {record['seconds']:.1f} s ({args.engine}) into {cache.root}")
         summary.append(record)
     if args.json:

@@ -90,6 +90,8 @@ class _EncodeActor:
                 raise ValueError(f"{self.model_id} returned NaN or infinite embeddings; nothing of this batch was cached.")
             encoded = time.perf_counter()
             self.cache.store(key, chosen, vectors)
+            if self.cache.writes_off is not None:  # filling the cache is this job's whole point: stop
+                raise OSError(f"The embedding cache {self.cache.root} cannot be written ({self.cache.writes_off}).")
             out["job"].append(int(job))
             out["encoded"].append(len(chosen))
             out["encode_s"].append(encoded - started)
