@@ -163,6 +163,12 @@ def test_a_truncated_result_is_skipped_with_its_name_and_run_again(mteb_module, 
     assert study() == score  # run again (the file was named once in this process already), the same answer
     json.loads(broken.read_text())  # whole again
 
+    meta = broken.parent / "model_meta.json"  # MTEB writes it in place too
+    meta.write_text(meta.read_text()[:100])
+    with caplog.at_level(logging.WARNING):
+        read = load_model_results(out, tasks=["CorpusA"])
+    assert [m.experiment_name for m in read] == ["dim_64__prompt_none"] and warnings_of(caplog, str(meta))
+
 
 # --------------------------------------------------------------------------------------------
 # 4. weights that change under one revision

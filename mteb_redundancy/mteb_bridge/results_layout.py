@@ -127,6 +127,18 @@ def read_task_result(path: Path, task=None):
     return result
 
 
+def _readable_meta(path: Path) -> bool:
+    """Whether a result folder's ``model_meta.json`` (written in place by MTEB, like the results) is
+    missing or readable; an unreadable one skips the folder's results, with a warning."""
+    try:
+        if path.exists():
+            json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as error:
+        _warn_once(path, "Skipping the results beside the unreadable %s (%s); MTEB writes it again with the next result saved there.", path, error)
+        return False
+    return True
+
+
 _warned: set[tuple[str, int]] = set()
 
 
@@ -189,7 +201,10 @@ def load_model_results(output_folder: str | Path, tasks: Iterable[str] | None = 
         """MTEB reads every result file unguarded: one truncated file would stop the whole folder."""
 
         def get_cache_paths(self, *args, **kwargs) -> list[Path]:
-            return [p for p in super().get_cache_paths(*args, **kwargs) if read_task_result(p) is not None]
+            return [
+                p for p in super().get_cache_paths(*args, **kwargs)
+                if _readable_meta(p.parent / META_FILE) and read_task_result(p) is not None
+            ]
 
     results = ReadableResults(output_folder).load_results(
         tasks=list(tasks) if tasks is not None else None,
