@@ -18,6 +18,21 @@ from typing import Any
 FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
 
 
+def _umask() -> int:
+    """The process's umask, read without changing it where the system says it (Linux), since setting
+    and restoring it races with other threads creating files."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write_bytes(path: str | os.PathLike, data: bytes, *, make_parents: bool = True) -> Path:
     path = Path(path)
     if make_parents:
@@ -25,6 +40,9 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes, *, make_parents: bo
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
+            # mkstemp makes the file 0600; a file written in place would get 0666 less the umask, and
+            # so does this one (a cache shared on a mount must be readable by its other users).
+            os.fchmod(handle.fileno(), 0o666 & ~_umask())
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
@@ -33,6 +51,43 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes, *, make_parents: bo
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def check_output_folder(path: str | os.PathLike, what: str = "output folder") -> Path:
+    """``path`` as a folder the run can create or write into, checked before any work (a
+    ``ValueError`` that says what is in the way): not a file, and no file among its parents."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"The {what} {path} is a file; give a folder (it is created if missing).")
+    existing = path
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ValueError(f"The {what} {path} cannot be created: {existing} is a file, not a folder.")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ValueError(f"The {what} {path} cannot be written: {existing} is not writable.")
+    return path
+
+
+def check_output_file(path: str | os.PathLike, what: str = "output file") -> Path:
+    """``path`` as a file the run can write at the end, checked before any work: not a folder, in a
+    folder that can be created or written (:func:`check_output_folder`)."""
+    path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"The {what} {path} is a folder; give a file name.")
+    try:
+        check_output_folder(path.parent, "folder")
+    except ValueError as error:
+        raise ValueError(f"The {what} {path} cannot be written: {error}") from None
+    return path
+
+
+def check_report_paths(output_folder: str | os.PathLike, files) -> None:
+    """A command's ``--output-folder`` and the report ``files`` it writes at the end (its ``--plot``
+    figures and tables), checked before any work."""
+    check_output_folder(output_folder, "--output-folder")
+    for path in files:
+        check_output_file(path, "--plot file")
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:

@@ -130,15 +130,32 @@ def _each_entry(action) -> None:
         raise ValueError("; ".join(problems))
 
 
+def _missing_path(entry: dict[str, Any]) -> Path | None:
+    """The entry's ``path`` where it is given and is not a folder."""
+    path = Path(entry["path"]).expanduser() if entry.get("path") else None
+    return path if path is not None and not path.is_dir() else None
+
+
 @hookimpl
 def register_models(register):
-    _each_entry(lambda entry: register(spec_from_entry(entry)))
+    def model(entry):
+        missing = _missing_path(entry)
+        if missing is not None:
+            # Refused, not registered with the hub as its source: online, that would fetch whatever
+            # the hub has under this id.
+            raise FileNotFoundError(
+                f"{config_path()}: model entry {entry['id']!r}: its weights folder does not exist: {missing}; "
+                "the model is not registered. Fix the path, or remove the entry."
+            )
+        register(spec_from_entry(entry))
+
+    _each_entry(model)
 
 
 @hookimpl
 def register_model_sources(register):
     def source(entry):
-        if entry.get("path"):
+        if entry.get("path") and _missing_path(entry) is None:  # a missing folder: reported by register_models
             register(entry["id"], Path(entry["path"]).expanduser(), revision=entry.get("revision"))
 
     _each_entry(source)

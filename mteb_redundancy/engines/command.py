@@ -7,7 +7,6 @@ import argparse
 import json
 import sys
 import time
-from pathlib import Path
 
 from mteb_redundancy.analyses.options import add_model_options
 
@@ -39,8 +38,19 @@ def _encode(args: argparse.Namespace, rest: list[str]) -> int:
     if cache_disabled() and not args.cache:
         print("mteb-redundancy encode: error: the embedding cache is off (MTEB_REDUNDANCY_CACHE); there is nowhere to write.", file=sys.stderr)
         return 2
+    if args.json:
+        from mteb_redundancy._io import check_output_file
+
+        try:  # before the encoding, not after it
+            check_output_file(args.json, "--json file")
+        except ValueError as error:
+            print(f"mteb-redundancy encode: error: {error}", file=sys.stderr)
+            return 2
     cache = EmbeddingCache(args.cache)
     cache.check_writable()
+    if cache.writes_off is not None:  # a read-only cache serves runs, but there is nothing to encode into it
+        print(f"mteb-redundancy encode: error: the cache {cache.root} cannot be written ({cache.writes_off}).", file=sys.stderr)
+        return 2
     try:
         tasks = _tasks(args.task or [], args.texts or [], args.text_field)
     except (KeyError, ValueError, FileNotFoundError) as error:
@@ -79,10 +89,16 @@ def _encode(args: argparse.Namespace, rest: list[str]) -> int:
             encoded = encode_local(encoder, jobs, batch_size=args.batch_size)
             record["texts_encoded"] = encoded
         record["seconds"] = time.perf_counter() - started
+        if cache.writes_off is not None:
+            print(f"mteb-redundancy encode: error: the cache {cache.root} cannot be written ({cache.writes_off}); "
+                  "the vectors encoded after that were not stored. Free space, or give another --cache.", file=sys.stderr)
+            return 1
         print(f"{variant}: encoded {encoded} text(s) in {record['seconds']:.1f} s ({args.engine}) into {cache.root}")
         summary.append(record)
     if args.json:
-        Path(args.json).write_text(json.dumps(summary, indent=1))
+        from mteb_redundancy._io import atomic_write_text
+
+        atomic_write_text(args.json, json.dumps(summary, indent=1))
     return 0
 
 

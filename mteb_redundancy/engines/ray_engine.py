@@ -90,6 +90,8 @@ class _EncodeActor:
                 raise ValueError(f"{self.model_id} returned NaN or infinite embeddings; nothing of this batch was cached.")
             encoded = time.perf_counter()
             self.cache.store(key, chosen, vectors)
+            if self.cache.writes_off is not None:  # filling the cache is this job's whole point: stop
+                raise OSError(f"The embedding cache {self.cache.root} cannot be written ({self.cache.writes_off}).")
             out["job"].append(int(job))
             out["encoded"].append(len(chosen))
             out["encode_s"].append(encoded - started)
@@ -97,6 +99,37 @@ class _EncodeActor:
             out["load_s"].append(0.0 if self.reported_load else self.load_seconds)
             self.reported_load = True
         return {name: np.asarray(values) for name, values in out.items()}
+
+
+# Kills what is left of a local Ray session once the driver is gone, however it went: Ray fate-shares
+# its core processes with the driver, but not the raylet's dashboard and runtime-env agents, which a
+# driver killed with SIGKILL leaves running. The session's processes are those with a file open in
+# the session folder (their logs).
+_WATCHDOG = """
+import os, signal, sys
+session = sys.argv[1]
+sys.stdin.buffer.read()  # end of file: the driver exited
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    if int(pid) == os.getpid():
+        continue
+    try:
+        if any(os.readlink(f"/proc/{pid}/fd/{fd}").startswith(session) for fd in os.listdir(f"/proc/{pid}/fd")):
+            os.kill(int(pid), signal.SIGKILL)
+    except OSError:
+        pass
+"""
+
+
+def _watch_local_cluster(ray):
+    """A watchdog process for the local cluster this driver started (Linux only; ``None`` elsewhere)."""
+    import subprocess
+    import sys
+
+    node = ray._private.worker._global_node  # Ray has no public way to name the session folder
+    session = node.get_session_dir_path() if node is not None else None
+    if not sys.platform.startswith("linux") or not session:
+        return None
+    return subprocess.Popen([sys.executable, "-c", _WATCHDOG, session], stdin=subprocess.PIPE, start_new_session=True)
 
 
 def _forwarded_env() -> dict[str, str]:
@@ -136,14 +169,19 @@ def encode_ray(
         return stats
     started = time.perf_counter()
     own_cluster = False
+    watchdog = None
     if not ray.is_initialized():
         init: dict[str, Any] = {"runtime_env": {"env_vars": _forwarded_env()}, "log_to_driver": False}
         if address:
             init["address"] = address
-        elif num_cpus:
-            init["num_cpus"] = int(num_cpus)
+        else:
+            # A local cluster of our own, without the dashboard: its processes outlived a killed run.
+            init["include_dashboard"] = False
+            if num_cpus:
+                init["num_cpus"] = int(num_cpus)
         ray.init(**init)
         own_cluster = True
+        watchdog = None if address else _watch_local_cluster(ray)
     stats.init_seconds = time.perf_counter() - started
     try:
         resources = ray.cluster_resources()
@@ -206,4 +244,7 @@ def encode_ray(
     finally:
         if own_cluster:
             ray.shutdown()
+            if watchdog is not None:
+                watchdog.stdin.close()
+                watchdog.wait()
     return stats

@@ -10,10 +10,17 @@ and ``<id>.json`` (the text keys, the vectors' shape and the SHA-256 of the ``.n
 is written to a temporary name and renamed into place, the manifest last, so a shard without a
 manifest is invisible. A shard whose bytes do not match its manifest is deleted and its texts are
 encoded again: a damaged entry is never returned.
+
+``namespace.json`` also records the vectors' width and, for local weights, their fingerprint
+(``weights``): a shard of another width is ignored and a store of another width refused with what
+to do (:class:`CacheWidthError`), and weights that changed under the same revision are warned about.
+A cache that cannot take writes (a read-only mount, a full disk) is read as it is: what it holds is
+served, damaged shards are ignored in memory, and new vectors are not stored (one warning).
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
@@ -38,6 +45,15 @@ CACHE_OFF_VALUES = {"off", "none", "0", "false", "no"}
 
 class CacheUnusableError(OSError):
     """The cache folder cannot be written; raised before any encoding, with what to do."""
+
+
+class CacheWidthError(ValueError):
+    """Vectors of another width than a cache namespace already holds: the weights behind one key changed."""
+
+
+# Errors after which the cache is read but no longer written: the disk or quota is full, the file
+# system is read-only, or writing is not permitted.
+_WRITE_OFF_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG}
 
 
 def cache_disabled() -> bool:
@@ -76,6 +92,13 @@ def _npy_bytes(vectors: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
+def _mtime(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
 def _check_manifest(manifest) -> None:
     """A shard manifest of the right shape, or a ``ValueError``: valid JSON of another shape is a
     damaged manifest like any other (reported, its texts encoded again), never a crash."""
@@ -92,15 +115,26 @@ def _check_manifest(manifest) -> None:
 
 @dataclass(frozen=True)
 class CacheKey:
+    """What a cached vector depends on. ``precision`` is a field of its own, so no revision string can
+    pass for another precision. ``weights`` is the local weights' fingerprint; it is recorded with the
+    namespace (and warned about when it changes) but is not part of it: a revision promises that the
+    files behind it never change."""
+
     model_id: str
     revision: str | None
     prompt: str
     side: str
+    precision: str = "float32"
+    weights: str | None = None
 
     @property
     def namespace(self) -> str:
-        payload = json.dumps([_FORMAT_VERSION, self.model_id, self.revision, self.prompt, self.side])
-        return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:24]
+        fields = [_FORMAT_VERSION, self.model_id, self.revision, self.prompt, self.side]
+        if self.precision != "float32":
+            # float32 namespaces are those of before; any other precision is a sixth field, which no
+            # revision can spell (before, "|precision=<p>" was appended to the revision).
+            fields.append(self.precision)
+        return hashlib.sha256(json.dumps(fields).encode("utf-8")).hexdigest()[:24]
 
 
 class EmbeddingCache:
@@ -109,22 +143,45 @@ class EmbeddingCache:
     def __init__(self, root: str | os.PathLike | None = None):
         self.root = Path(root) if root is not None else default_cache_dir()
         self._checked = False
+        self.writes_off: str | None = None  # why new vectors are no longer stored, once they are not
+        self._namespaces: dict[str, dict] = {}  # namespace.json of each namespace seen, read once
+        self._inferred_widths: dict[str, int | None] = {}  # of namespaces that do not record theirs
+        self._warned: set[tuple[str, str]] = set()
 
     def check_writable(self) -> None:
         """Make sure the cache can take new shards, before any encoding starts: the folder exists or
-        can be created, is a folder, and a file can be written in it."""
+        can be created, is a folder, and a file can be written in it. An existing folder that cannot
+        be written (a read-only mount) is used read-only, with a warning."""
         if self._checked:
             return
         hint = f"Set {CACHE_VARIABLE} to a writable folder, or {CACHE_VARIABLE}=off to run without the cache."
         if self.root.exists() and not self.root.is_dir():
             raise CacheUnusableError(f"The embedding cache {self.root} is a file, not a folder. {hint}")
+        existed = self.root.is_dir()
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             probe = atomic_write_bytes(self.root / ".write-check", b"ok")
             probe.unlink()
         except OSError as error:
-            raise CacheUnusableError(f"The embedding cache {self.root} cannot be written ({error.strerror or error}). {hint}") from None
+            if not (existed and error.errno in _WRITE_OFF_ERRORS):
+                raise CacheUnusableError(f"The embedding cache {self.root} cannot be written ({error.strerror or error}). {hint}") from None
+            self._stop_writing(error)
         self._checked = True
+
+    def _stop_writing(self, error: OSError) -> None:
+        """From now on, serve what the cache holds and store nothing: said once per cache."""
+        if self.writes_off is None:
+            self.writes_off = error.strerror or str(error)
+            logger.warning(
+                "The embedding cache %s cannot be written (%s): the run goes on without storing new vectors; "
+                "what the cache already holds is still served. Free space or make it writable to cache again, "
+                "or set %s=off.", self.root, self.writes_off, CACHE_VARIABLE,
+            )
+
+    def _warn_once(self, what: str, namespace: str, message: str, *args) -> None:
+        if (what, namespace) not in self._warned:
+            self._warned.add((what, namespace))
+            logger.warning(message, *args)
     def _folder(self, key: CacheKey) -> Path:
         return self.root / key.namespace
 
@@ -145,8 +202,48 @@ class EmbeddingCache:
 
     @staticmethod
     def _discard(manifest_path: Path) -> None:
-        manifest_path.unlink(missing_ok=True)
-        manifest_path.with_suffix(".npy").unlink(missing_ok=True)
+        """Delete a damaged shard; where the cache cannot be written (a read-only mount) it is only
+        ignored, for this process."""
+        for path in (manifest_path, manifest_path.with_suffix(".npy")):
+            try:
+                path.unlink(missing_ok=True)
+            except OSError as error:
+                logger.warning("Could not delete the damaged cache file %s (%s); it is ignored.", path, error.strerror or error)
+
+    def _description(self, folder: Path) -> dict:
+        """The namespace's ``namespace.json`` (empty if missing or unreadable), read once."""
+        if folder.name not in self._namespaces:
+            try:
+                info = json.loads((folder / "namespace.json").read_text("utf-8"))
+            except (OSError, ValueError):
+                info = {}
+            self._namespaces[folder.name] = info if isinstance(info, dict) else {}
+        return self._namespaces[folder.name]
+
+    def _check_weights(self, key: CacheKey, folder: Path) -> None:
+        recorded = self._description(folder).get("weights")
+        if key.weights and recorded and recorded != key.weights:
+            self._warn_once(
+                "weights", folder.name,
+                "The weights of %s changed since its cache namespace %s was made (fingerprint %s, now %s), but "
+                "its revision %r did not: the cached vectors of the old weights are served. A revision promises "
+                "that its files never change; give the new weights a new revision, or delete %s.",
+                key.model_id, folder.name, recorded, key.weights, key.revision, folder,
+            )
+
+    def width(self, key: CacheKey) -> int | None:
+        """The width of the vectors ``key``'s namespace holds (``None`` if it holds none): as
+        ``namespace.json`` records it, or for a namespace written before widths were recorded, its
+        oldest readable shard's."""
+        folder = self._folder(key)
+        width = self._description(folder).get("width")
+        if isinstance(width, int):
+            return width
+        if folder.name not in self._inferred_widths and folder.is_dir():
+            shards = self._shards(folder)
+            first = min(shards, key=lambda shard: _mtime(shard[0]), default=None)  # the oldest: the namespace's first vectors
+            self._inferred_widths[folder.name] = first[1]["shape"][1] if first is not None else None
+        return self._inferred_widths.get(folder.name)
 
     def _load_shard(self, manifest_path: Path, manifest: dict) -> np.ndarray | None:
         npy_path = manifest_path.with_suffix(".npy")
@@ -177,9 +274,18 @@ class EmbeddingCache:
         found: np.ndarray | None = None
         filled = np.zeros(len(texts), dtype=bool)
         if folder.is_dir() and wanted:
+            self._check_weights(key, folder)
+            width = self.width(key)
             for manifest_path, manifest in self._shards(folder):
                 rows = [(row, wanted[k]) for row, k in enumerate(manifest["keys"]) if k in wanted]
                 if not rows:
+                    continue
+                if manifest["shape"][1] != width:
+                    self._warn_once(
+                        "width", f"{folder.name}/{manifest_path.stem}",
+                        "Ignoring cache shard %s: its vectors have width %d, the namespace's have %d.",
+                        manifest_path, manifest["shape"][1], width,
+                    )
                     continue
                 vectors = self._load_shard(manifest_path, manifest)
                 if vectors is None:
@@ -201,8 +307,21 @@ class EmbeddingCache:
             return set()
         return {k for _, manifest in self._shards(folder) for k in manifest["keys"]}
 
+    def check_width(self, key: CacheKey, width: int, held: int | None = None) -> None:
+        """``CacheWidthError`` unless ``key``'s namespace holds vectors of ``width`` (or none yet);
+        ``held`` is the width of vectors already served from it, where known."""
+        held = held or self.width(key)
+        if held is not None and held != width:
+            raise CacheWidthError(
+                f"The embedding cache holds vectors of width {held} for {key.model_id} (revision {key.revision!r}), "
+                f"and the model now gives width {width}: its weights changed under the same revision. Give the new "
+                f"weights a new revision, or delete the namespace {self._folder(key)} (only that folder)."
+            )
+
     def store(self, key: CacheKey, texts: Sequence[str], vectors: np.ndarray) -> None:
-        """Write one shard atomically. Non-finite vectors are refused, never cached.
+        """Write one shard atomically. Non-finite vectors are refused, never cached, and so are
+        vectors of another width than the namespace's (:class:`CacheWidthError`). A cache that cannot
+        be written (a full disk, a read-only mount) warns once and stores nothing from then on.
 
         Safe from several processes at once on one folder (each shard has a random name, every file
         is renamed into place): the distributed encoder's workers store their batches with it."""
@@ -211,14 +330,29 @@ class EmbeddingCache:
             raise ValueError(f"store() needs one vector per text: {len(texts)} texts, shape {vectors.shape}.")
         if not np.isfinite(vectors).all():
             raise ValueError("Refusing to cache non-finite embeddings.")
-        if not texts:
+        if not texts or self.writes_off is not None:
             return
+        self.check_width(key, vectors.shape[1])
+        try:
+            self._write_shard(key, texts, vectors)
+        except OSError as error:
+            if error.errno not in _WRITE_OFF_ERRORS:
+                raise
+            self._stop_writing(error)
+
+    def _write_shard(self, key: CacheKey, texts: Sequence[str], vectors: np.ndarray) -> None:
         folder = self._folder(key)
         folder.mkdir(parents=True, exist_ok=True)
         description = folder / "namespace.json"
-        if not description.exists():
-            info = {"model_id": key.model_id, "revision": key.revision, "prompt": key.prompt, "side": key.side}
+        info = self._description(folder)
+        if "width" not in info:
+            # A new namespace, or one written before widths and fingerprints were recorded.
+            info = {
+                "model_id": key.model_id, "revision": key.revision, "precision": key.precision, "prompt": key.prompt,
+                "side": key.side, "weights": key.weights, **info, "width": self.width(key) or int(vectors.shape[1]),
+            }
             atomic_write_bytes(description, json.dumps(info, indent=1).encode("utf-8"))
+            self._namespaces[folder.name] = info
         shard = folder / uuid.uuid4().hex
         data = _npy_bytes(vectors)
         manifest = {

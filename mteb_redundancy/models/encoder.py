@@ -161,15 +161,18 @@ class PromptedEncoder(AbsEncoder):
         # Every style spells the side out in the prompt text itself (a document prefix, no
         # instruction), and the backend encodes both sides alike; so the side the model sees is
         # always "text", and a prompt that is the same on both sides is cached once.
+        # A local folder without a revision is keyed by its files' fingerprint, so replaced weights
+        # are encoded again; with a revision the fingerprint is only recorded (and warned about).
         revision = self.revision or f"path:{self.location}@{self.weights_fingerprint}"
-        if self.precision != "float32":  # float32 keys stay as they were
-            revision = f"{revision}|precision={self.precision}"
-        return CacheKey(self.spec.model_id, revision, prompt.key, "text")
+        weights = None if self.weights_fingerprint == "hub" else self.weights_fingerprint
+        return CacheKey(self.spec.model_id, revision, prompt.key, "text", precision=self.precision, weights=weights)
 
     @functools.cached_property
     def weights_fingerprint(self) -> str:
-        """For a local folder without a revision: a digest of its files' names, sizes and modification
-        times, so that weights replaced in the folder are encoded again instead of served stale."""
+        """A digest of a local weights folder's file names, sizes and modification times (``"hub"`` for
+        weights that are not a local folder). Sizes and times rather than the bytes: hashing gigabytes
+        of weights on every start would cost more than the encoding a warm cache saves, and a copy,
+        download or conversion writes new modification times."""
         folder = Path(self.location)
         if not folder.is_dir():
             return "hub"
@@ -234,6 +237,8 @@ class PromptedEncoder(AbsEncoder):
                 self.texts_encoded += len(batch)
                 if result is None:
                     result = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
+                elif vectors.shape[1] != result.shape[1]:  # only cached vectors can differ: say what to do
+                    self.cache.check_width(key, vectors.shape[1], held=result.shape[1])
                 for text, vector in zip(batch, vectors):
                     result[unique[text]] = vector
                 pending.extend(batch)

@@ -110,6 +110,9 @@ def split_variant_name(name: str) -> tuple[str, dict[str, str]] | None:
     that is not ``key=value`` or a key given twice with two values."""
     match = _VARIANT.match(_normalize(name))
     if not match:
+        problem = _form_problem(_normalize(name))
+        if problem:
+            raise ValueError(f"{name!r} {problem}; {EXPECTED_FORM}.")
         return None
     options: dict[str, str] = {}
     text = match["options"].strip()
@@ -119,10 +122,38 @@ def split_variant_name(name: str) -> tuple[str, dict[str, str]] | None:
         if not sep or not key or not value:
             raise ValueError(f"{name!r}: option {part.strip()!r} is not key=value; {EXPECTED_FORM}.")
         key = KEY_ALIASES.get(key, key)
-        if key in options and options[key] != value:
-            raise ValueError(f"{name!r}: option {key!r} is given twice ({options[key]!r} and {value!r}).")
+        if key in options:  # even with the same value: a repeat is a mistake somewhere
+            raise ValueError(f"{name!r}: option {key!r} is given twice ({options[key]!r} and {value!r}); give it once.")
         options[key] = value
     return match["base"].strip(), options
+
+
+def _form_problem(name: str) -> str | None:
+    """What keeps a name with parentheses from being ``<base> (<options>)``; ``None`` for a name
+    without any (a plain model id)."""
+    if "(" not in name and ")" not in name:
+        return None
+    if name.count("(") != name.count(")"):
+        return "has an unclosed '('" if name.count("(") > name.count(")") else "has a ')' without its '('"
+    if name.count("(") > 1:
+        return "has more than one pair of parentheses"
+    if name.index(")") < name.index("("):
+        return "has ')' before '('"
+    trailing = name[name.index(")") + 1 :].strip()
+    if trailing:
+        return f"has text after the closing ')': {trailing[:40]!r}"
+    return "has no model id before '('"
+
+
+def repaired_form(name: str) -> str:
+    """``name`` with its parentheses made whole (text after ``)`` dropped, a missing ``)`` added): what
+    close names are searched for when a name is malformed."""
+    name = _normalize(name)
+    if "(" not in name:
+        return name
+    base, _, rest = name.partition("(")
+    options = rest.split(")")[0].replace("(", "")
+    return f"{base.strip()} ({options.strip()})"
 
 
 def looks_like_variant(name: str) -> bool:
@@ -143,8 +174,10 @@ def _from_options(name: str, base: str, options: Mapping[str, str]) -> VariantNa
     dim_text = options.get("dim")
     dim: int | None = None
     if dim_text is not None and dim_text.lower() != "full":
-        if not dim_text.isdigit():
-            raise ValueError(f"{name!r}: dim must be a whole number or 'full', got {dim_text!r}.")
+        # ASCII digits only ("²".isdigit() is true), and few of them (int() refuses 4,300 digits).
+        if not (dim_text.isascii() and dim_text.isdigit()) or len(dim_text) > 9:
+            shown = dim_text if len(dim_text) <= 20 else f"{dim_text[:20]}... ({len(dim_text)} characters)"
+            raise ValueError(f"{name!r}: dim must be a whole number below 10^9 or 'full', got {shown!r}.")
         dim = int(dim_text)
     precision = options.get("precision")
     if precision is not None and precision.lower() == "auto":

@@ -5,7 +5,7 @@ The choice, strongest first: ``get_encoder(..., precision=...)``, ``ModelSpec.en
 ["precision"]``, the environment variable ``MTEB_REDUNDANCY_PRECISION``, then ``auto``. ``auto`` is
 ``DEFAULT_AUTO``'s rule: bfloat16 where the hardware has it natively (a CUDA GPU with bf16, a CPU with
 avx512_bf16 or AMX) when ``AUTO_PREFERS_BFLOAT16``, else float32. Precision is part of the embedding
-cache key (float32 keys are unchanged) and is recorded in the project's own results.
+cache key (a field of its own; float32 keys are unchanged) and is recorded in the project's own results.
 """
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ def hardware_has_bfloat16(device: str | None) -> bool:
 
 def resolve_precision(requested: str | None, device: str | None) -> str:
     """The precision to encode in; an unknown value is a ``ValueError`` that lists the choices."""
-    value = requested or os.environ.get(PRECISION_VARIABLE, "").strip() or "auto"
+    # Case-insensitive, as ``precision=`` in a variant name is.
+    value = (requested or os.environ.get(PRECISION_VARIABLE, "")).strip().lower() or "auto"
     if value == "auto":
         return "bfloat16" if AUTO_PREFERS_BFLOAT16 and hardware_has_bfloat16(device) else "float32"
     if value not in PRECISIONS:

@@ -23,6 +23,7 @@ from mteb_redundancy.models.names import (
     VariantName,
     looks_like_variant,
     parse_variant_name,
+    repaired_form,
     split_variant_name,
 )
 from mteb_redundancy.models.quantization import QUANTIZATIONS
@@ -257,7 +258,7 @@ def canonical_name(name: str) -> str:
 
 def _normalized_for_matching(name: str) -> str:
     try:
-        parts = split_variant_name(name)
+        parts = split_variant_name(repaired_form(name))
     except ValueError:
         return name
     if parts is None:

@@ -86,13 +86,58 @@ def model_folder_name(name: str) -> str:
 # Reading
 
 
-def load_task_result(cache, task_name: str, meta):
-    """``(TaskResult, path)`` of ``meta`` on ``task_name`` in ``cache``; ``(None, path)`` if there is none."""
+def read_task_result(path: Path, task=None):
+    """The ``TaskResult`` in ``path``, or ``None`` with a warning that names the file when it cannot be
+    read (MTEB writes results in place, so a run killed while writing leaves a truncated file) or,
+    given ``task``, when it was computed on another dataset revision than the task's: either way it
+    counts as missing, and is computed again."""
     from mteb.results import TaskResult
 
+    try:
+        result = TaskResult.from_disk(path)
+    except Exception as error:  # noqa: BLE001  (JSON, pydantic and OS errors alike: the file is unusable)
+        _warn_once(path, "Skipping the unreadable result file %s (%s: %s); it counts as missing and is run again.",
+                   path, type(error).__name__, str(error).splitlines()[0][:200] if str(error) else "")
+        return None
+    if task is not None and result.dataset_revision != task.metadata.revision:
+        _warn_once(path, "The result %s is of dataset revision %s, and %s is now at %s; it counts as missing and is run again.",
+                   path, result.dataset_revision, task.metadata.name, task.metadata.revision)
+        return None
+    return result
+
+
+def _readable_meta(path: Path) -> bool:
+    """Whether a result folder's ``model_meta.json`` (written in place by MTEB, like the results) is
+    missing or readable; an unreadable one skips the folder's results, with a warning."""
+    try:
+        if path.exists():
+            json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as error:
+        _warn_once(path, "Skipping the results beside the unreadable %s (%s); MTEB writes it again with the next result saved there.", path, error)
+        return False
+    return True
+
+
+_warned: set[tuple[str, int]] = set()
+
+
+def _warn_once(path: Path, message: str, *args) -> None:
+    """One warning per file and version of it, however many readers look at it in one run."""
+    try:
+        version = Path(path).stat().st_mtime_ns
+    except OSError:
+        version = 0
+    if (str(path), version) not in _warned:
+        _warned.add((str(path), version))
+        logger.warning(message, *args)
+
+
+def load_task_result(cache, task_name: str, meta, task=None):
+    """``(TaskResult, path)`` of ``meta`` on ``task_name`` in ``cache``; ``(None, path)`` if there is none,
+    or if the file is unreadable or (given ``task``) of another dataset revision (:func:`read_task_result`)."""
     path = task_result_path(cache, task_name, meta)
     if path.exists():
-        return TaskResult.from_disk(path), path
+        return read_task_result(path, task), path
     return None, path
 
 
@@ -120,10 +165,20 @@ def experiment_metas_on_disk(cache, base_name: str | None, match: Callable[[dict
 
 def load_model_results(output_folder: str | Path, tasks: Iterable[str] | None = None, *, include_remote: bool = False) -> list:
     """Every ``ModelResult`` under an ``mteb run --output-folder``, experiments included (each with
-    its ``model_meta``), as MTEB's ``ResultCache.load_results`` reads them."""
+    its ``model_meta``), as MTEB's ``ResultCache.load_results`` reads them; an unreadable result file
+    is skipped with a warning that names it."""
     import mteb
 
-    results = mteb.ResultCache(output_folder).load_results(
+    class ReadableResults(mteb.ResultCache):
+        """MTEB reads every result file unguarded: one truncated file would stop the whole folder."""
+
+        def get_cache_paths(self, *args, **kwargs) -> list[Path]:
+            return [
+                p for p in super().get_cache_paths(*args, **kwargs)
+                if _readable_meta(p.parent / META_FILE) and read_task_result(p) is not None
+            ]
+
+    results = ReadableResults(output_folder).load_results(
         tasks=list(tasks) if tasks is not None else None,
         include_remote=include_remote,
         load_experiments="match_name",

@@ -112,7 +112,15 @@ def read_texts(path: str | Path, *, text_field: str = "text", allow_duplicates: 
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"Text file {path} does not exist.")
-    raw = path.read_text("utf-8")
+    data = path.read_bytes()
+    try:
+        raw = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise ValueError(
+            f"{path} is not UTF-8 text: byte {error.start} (line {line}) is 0x{data[error.start]:02x}, which is not "
+            f"valid UTF-8. Texts files must be UTF-8; convert it, e.g. `iconv -f latin1 -t utf-8`."
+        ) from None
     lines = re.split(r"\r?\n", raw[:-1] if raw.endswith("\n") else raw)
     if raw.endswith("\r\n"):
         lines[-1] = lines[-1].rstrip("\r")
@@ -158,13 +166,16 @@ def redundancy_task_from_file(
     The file is read and checked now (empty or duplicate texts are an error unless
     ``allow_duplicates``); its SHA-256 is ``metadata.dataset["revision"]`` and is checked again when
     the task loads, so a file edited in between fails instead of giving results under the old revision.
-    ``name`` defaults to ``Redundancy_<file stem>``; ``n_resamples`` overrides the number of split-half
-    resamples of the intervals (0: none).
+    ``name`` defaults to ``Redundancy_<file stem>_<first 12 hex digits of the SHA-256>``: the content
+    names the result, so an edited file is a new task (MTEB's ``only-missing`` would otherwise return
+    the old file's result) and two different files with one stem never share a result.
+    ``n_resamples`` overrides the number of split-half resamples of the intervals (0: none).
     """
     path = Path(path).expanduser().resolve()
     texts = read_texts(path, text_field=text_field, allow_duplicates=allow_duplicates)
     sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
-    name = name or "Redundancy_" + re.sub(r"\W+", "_", path.stem)
+    stem = re.sub(r"\W+", "_", path.stem)
+    name = name or f"Redundancy_{stem}_{sha256[:12]}"
 
     def load_texts(self) -> list[str]:
         actual = hashlib.sha256(path.read_bytes()).hexdigest()

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from mteb_redundancy.analyses.options import add_run_options, split_list
 
@@ -61,9 +60,15 @@ def add_parser(commands) -> None:
 def run(args: argparse.Namespace, rest: list[str]) -> int:
     from mteb_redundancy.analyses.recommend.engine import RecommendError, run_recommend
     from mteb_redundancy.analyses.recommend.report import write_recommend_report
+    from mteb_redundancy.analyses.sweep.plots import checked_report_path
     from mteb_redundancy.models.reduction import REDUCTIONS
     from mteb_redundancy.models.variants import UnknownModelError
 
+    try:  # every output path before any encoding
+        plot = checked_report_path(args.output_folder, args.plot, "recommend.png")
+    except ValueError as error:
+        print(f"mteb-redundancy recommend: error: {error}", file=sys.stderr)
+        return 2
     try:
         result = run_recommend(
             args.model,
@@ -84,7 +89,6 @@ def run(args: argparse.Namespace, rest: list[str]) -> int:
     except (RecommendError, UnknownModelError) as error:
         print(f"mteb-redundancy recommend: error: {error}", file=sys.stderr)
         return 2
-    plot = Path(args.plot) if args.plot else Path(args.output_folder) / "recommend.png"
     written = write_recommend_report(result, plot)
     print(result.to_markdown())
     evaluated = {(row.variant, row.task): row.status for row in result.sweep.rows}

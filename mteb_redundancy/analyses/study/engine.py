@@ -72,9 +72,20 @@ def check_study(model: str, prompt: str, out: Path, tasks: Sequence, redundancy_
         raise StudyError(f"No plugin registered the model {model!r}.{hint}")
     if prompt not in spec.prompt_styles:
         raise StudyError(f"{model} has no prompt style {prompt!r}; its styles: {', '.join(spec.prompt_styles)}.")
-    if out.exists() and not out.is_dir():
-        raise StudyError(f"The output folder {out} is a file; give a folder (it is created if missing).")
+    from mteb_redundancy._io import check_output_folder
+
+    try:
+        check_output_folder(out)
+    except ValueError as error:
+        raise StudyError(str(error)) from None
     sweep_tasks = [_task(t, "sweep") for t in tasks]
+    if sweep_tasks:
+        from mteb_redundancy.analyses.recommend.engine import RecommendError, check_tasks
+
+        try:  # recommend's check: a sweep scores a higher-is-better main score, not a measurement
+            check_tasks(sweep_tasks, ["float32"])
+        except RecommendError as error:
+            raise StudyError(f"{error} Give it as --redundancy-task or --displacement-task instead.") from None
     redundancy = _task(redundancy_task, "redundancy") if redundancy_task is not None else None
     if redundancy is not None and not isinstance(redundancy, AbsTaskRedundancy):
         raise StudyError(f"{redundancy.metadata.name} is a {redundancy.metadata.type} task, not a Redundancy task.")
@@ -86,17 +97,14 @@ def check_study(model: str, prompt: str, out: Path, tasks: Sequence, redundancy_
 
 def _evaluate(encoder, task, cache, batch_size: int) -> dict:
     """The task's scores for the encoder: from its result file (in the variant's experiment folder)
-    where one is complete, else from MTEB."""
-    import mteb
-
+    where one is complete, readable and of the task's dataset revision, else from MTEB."""
+    from mteb_redundancy.mteb_bridge.evaluation import evaluate_task
     from mteb_redundancy.mteb_bridge.results_layout import load_task_result
 
-    existing, _ = load_task_result(cache, task.metadata.name, encoder.mteb_model_meta)
+    existing, _ = load_task_result(cache, task.metadata.name, encoder.mteb_model_meta, task=task)
     if existing is not None and not existing.get_missing_evaluations(task):
         return next(iter(existing.scores.values()))[0]
-    outcome = mteb.evaluate(
-        encoder, task, cache=cache, overwrite_strategy="only-missing", co2_tracker=False, encode_kwargs={"batch_size": batch_size}
-    )
+    outcome = evaluate_task(encoder, task, cache, co2_tracker=False, encode_kwargs={"batch_size": batch_size})
     if outcome.exceptions:
         raise RuntimeError(f"{task.metadata.name} failed: {outcome.exceptions[0].exception}")
     split_scores = next(iter(outcome.task_results[0].scores.values()))

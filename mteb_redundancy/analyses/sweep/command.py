@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from mteb_redundancy.analyses.options import add_run_options, split_list
 
@@ -47,9 +46,14 @@ def add_parser(commands) -> None:
 
 def run(args: argparse.Namespace, rest: list[str]) -> int:
     from mteb_redundancy.analyses.sweep.engine import SweepError, run_sweep
-    from mteb_redundancy.analyses.sweep.plots import write_sweep_report
+    from mteb_redundancy.analyses.sweep.plots import checked_report_path, write_sweep_report
     from mteb_redundancy.models.variants import UnknownModelError
 
+    try:  # every output path before any encoding
+        plot = checked_report_path(args.output_folder, args.plot, "sweep.png")
+    except ValueError as error:
+        print(f"mteb-redundancy sweep: error: {error}", file=sys.stderr)
+        return 2
     try:
         result = run_sweep(
             models=args.models,
@@ -67,7 +71,6 @@ def run(args: argparse.Namespace, rest: list[str]) -> int:
     except (SweepError, UnknownModelError) as error:
         print(f"mteb-redundancy sweep: error: {error}", file=sys.stderr)
         return 2
-    plot = Path(args.plot) if args.plot else Path(args.output_folder) / "sweep.png"
     written = write_sweep_report(result, plot, title="Score against embedding dimension")
     print(result.to_markdown())
     evaluated = {(row.variant, row.task): row.status for row in result.rows}

@@ -35,7 +35,7 @@ from mteb_redundancy.models.quantization import QUANTIZATIONS, QuantizationError
 from mteb_redundancy.models.reduction import REDUCTIONS, check_dimension
 from mteb_redundancy.models.styles import Prompt
 from mteb_redundancy.models.variants import VariantEncoder, experiment_meta, get_encoder
-from mteb_redundancy.mteb_bridge.evaluation import fresh_task
+from mteb_redundancy.mteb_bridge.evaluation import MetricWarnings, evaluate_task, fresh_task
 from mteb_redundancy.mteb_bridge.results_layout import load_task_result
 from mteb_redundancy.plugins import get_registry
 
@@ -495,6 +495,7 @@ def run_sweep(
         for point in points
     }
     cache = mteb.ResultCache(output_folder)
+    metric_warnings = MetricWarnings(log=Path(output_folder) / "warnings.log")
 
     rows: list[SweepRow] = []
     counts: list[EncodingCount] = []
@@ -509,7 +510,7 @@ def run_sweep(
             done: dict[SweepPoint, Any] = {}
             paths: dict[SweepPoint, Path] = {}
             for point in points:
-                existing, paths[point] = load_task_result(cache, name, metas[point])
+                existing, paths[point] = load_task_result(cache, name, metas[point], task=task)
                 if existing is not None and not existing.get_missing_evaluations(task):
                     done[point] = existing
             loaded_here = False
@@ -531,11 +532,12 @@ def run_sweep(
                             encoder = full_encoder(model, prompt)
                             encoded_before = encoder.texts_encoded
                         view = SweepEncoder(encoder, point.variant, metas[point], memo)
-                        outcome = mteb.evaluate(
+                        outcome = evaluate_task(
                             view,
                             fresh_task(task),
-                            cache=cache,
-                            overwrite_strategy="only-missing",
+                            cache,
+                            metric_warnings=metric_warnings,
+                            configuration=str(point.variant),
                             encode_kwargs={"batch_size": batch_size},
                             show_progress_bar=False,
                             co2_tracker=False,
@@ -559,6 +561,7 @@ def run_sweep(
                     )
                 )
                 memo.clear()
+            metric_warnings.report(name)
             if loaded_here:
                 task.unload_data()
     finally:

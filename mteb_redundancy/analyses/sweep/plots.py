@@ -109,6 +109,16 @@ def table_paths(path: str | Path) -> list[Path]:
     return [stem.with_suffix(".md"), stem.with_suffix(".csv")]
 
 
+def checked_report_path(output_folder: str | Path, plot: str | Path | None, default_name: str) -> Path:
+    """The report's figure path (``plot``, else ``<output_folder>/<default_name>``), with the output
+    folder and every file the report writes checked before any work (``ValueError``)."""
+    from mteb_redundancy._io import check_report_paths
+
+    plot = Path(plot) if plot else Path(output_folder) / default_name
+    check_report_paths(output_folder, [*figure_paths(plot), *table_paths(plot)])
+    return plot
+
+
 def write_sweep_report(result: SweepResult, path: str | Path, *, title: str | None = None) -> list[Path]:
     """The figure (PNG, SVG) and the tables (Markdown, CSV) of a sweep, side by side. Returns their paths."""
     plot_sweep(result, path, title=title)
