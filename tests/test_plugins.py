@@ -271,7 +271,7 @@ SHOUT_COMMANDS = {
     "unknown-style": ["sweep", "-m", LETTERS, "--prompt", "shoot", "-t", "TinyWikiTopics", "--output-folder", "{out}"],
     "recommend": ["recommend", "-m", LETTERS, "--prompt", "shout", "--dims", "4,8,full", "--reduction", "first",
                   "--quantization", "float32", "-t", "TinyWikiTopics", "--output-folder", "{out}", "--no-progress"],
-    "study": ["study", "-m", LETTERS, "--prompt", "shout", "--out", "{out}", "-t", "TinyWikiTopics", "--dims", "4,full",
+    "study": ["study", "-m", LETTERS, "--prompt", "shout", "--output-folder", "{out}", "-t", "TinyWikiTopics", "--dims", "4,full",
               "--reduction", "first", "--redundancy-task", "none", "--no-progress"],
     "displacement": ["run", "-m", f"{LETTERS} (prompt=shout)", "-t", "InstructionDisplacementWiki", "--output-folder", "{out}"],
 }

@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
+
+logger = logging.getLogger(__name__)
 
 EXPERIMENTS_FOLDER = "experiments"  # MTEB's name for it (mteb.cache.result_cache)
 META_FILE = "model_meta.json"
