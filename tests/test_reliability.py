@@ -154,7 +154,7 @@ def test_a_truncated_result_is_skipped_with_its_name_and_run_again(mteb_module, 
     assert warnings_of(caplog, str(broken))
 
     table = subprocess.run(
-        [sys.executable, "-m", "mteb_redundancy.cli", "redundancy-table", str(out), "--task", "CorpusA"],
+        [sys.executable, "-m", "mteb_redundancy.cli", "redundancy-table", "--output-folder", str(out), "--task", "CorpusA"],
         capture_output=True, text=True, env=os.environ, timeout=600,
     )
     assert table.returncode == 0, table.stderr[-2000:]
@@ -313,7 +313,7 @@ def test_output_paths_are_checked_before_any_encoding(mteb_module, tmp_path, wik
 
     cache = tmp_path / "emb"
     corpus = write_lines(tmp_path / "corpus.txt", wiki_texts[900:960])
-    code = main(["encode", "-m", MINILM_NONE, "--texts", str(corpus), "--cache", str(cache), "--json", str(a_file / "x.json"), "--quiet"])
+    code = main(["encode", "-m", MINILM_NONE, "--texts", str(corpus), "--cache", str(cache), "--json", str(a_file / "x.json"), "--no-progress"])
     assert code == 2
     assert "--json file" in capsys.readouterr().err
     assert not list(cache.rglob("*.npy"))  # nothing was encoded
@@ -350,7 +350,7 @@ def test_encode_into_a_full_disk_says_the_vectors_were_not_stored(mteb_module, t
     small = tmp_path / "small"
     small.mkdir()
     with mounted(["mount", "-t", "tmpfs", "-o", "size=160k", "tmpfs", str(small)], target=small):
-        assert main(["encode", "-m", MINILM_NONE, "--texts", str(corpus), "--cache", str(small), "--quiet"]) == 1
+        assert main(["encode", "-m", MINILM_NONE, "--texts", str(corpus), "--cache", str(small), "--no-progress"]) == 1
     assert f"the cache {small} cannot be written (No space left on device)" in capsys.readouterr().err
 
 
@@ -378,7 +378,7 @@ def test_a_texts_file_that_is_not_utf8_names_the_file_and_the_byte(mteb_module, 
 
     corpus = tmp_path / "latin1.txt"
     corpus.write_bytes("first text\nsecond text\ncaf\u00e9 au lait\n".encode("latin-1"))
-    assert main(["encode", "-m", MINILM_NONE, "--texts", str(corpus), "--cache", str(tmp_path / "emb"), "--quiet"]) == 2
+    assert main(["encode", "-m", MINILM_NONE, "--texts", str(corpus), "--cache", str(tmp_path / "emb"), "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert str(corpus) in err and "byte 26 (line 3)" in err and "UTF-8" in err
 
