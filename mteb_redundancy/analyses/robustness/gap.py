@@ -75,7 +75,9 @@ def configured_encoder(
         encoder.backend.load = load_without_normalize
         tags.append("raw")
     if tags:
-        encoder.revision = f"{encoder.revision or 'local'}|" + "|".join(tags)
+        # the same revision the cache key would otherwise use (a local folder's fingerprint), tagged
+        base = encoder.revision or f"path:{encoder.location}@{encoder.weights_fingerprint}"
+        encoder.revision = f"{base}|" + "|".join(tags)
     return encoder
 
 
