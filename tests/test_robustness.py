@@ -193,6 +193,25 @@ def test_a_real_run_writes_verdicts_curves_figures_and_json_from_one_encoding(mt
     assert json.loads((out / "robustness.json").read_text())["verdicts"] == data["verdicts"]
 
 
+def test_sizes_below_the_corpus_encode_only_the_largest_subsample(mteb_module, tmp_path):
+    from mteb_redundancy import EmbeddingCache
+    from mteb_redundancy.analyses.robustness.engine import run_robustness
+
+    cache = EmbeddingCache(tmp_path / "embeddings")
+    corpus = wiki_corpus("RobustnessWikiTiny", 0, 24)
+
+    def run(sizes):
+        return run_robustness(MINILM, "prefix", tmp_path / "out", corpora=[corpus], sizes=sizes, n_resamples=20,
+                              device="cpu", embedding_cache=cache, show_progress=False, write=False)
+
+    part = run([12])
+    n_prompts = len({p for prompts in part.curves[0].prompts.values() for p in prompts})
+    assert part.texts_encoded == n_prompts * 12
+    whole = run([12, "all"])  # the other 12 texts of each prompt only
+    assert whole.texts_encoded == n_prompts * 12
+    assert whole.curves[0].points[0] == part.curves[0].points[0]
+
+
 def test_the_command_measures_files_of_texts_and_the_study_adds_its_section(mteb_module, tmp_path, capsys):
     from mteb_redundancy.analyses.study.engine import run_study
     from mteb_redundancy.cli import main

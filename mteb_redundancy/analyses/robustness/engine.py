@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from mteb_redundancy.analyses.robustness import registry
-from mteb_redundancy.analyses.robustness.curves import SUBSAMPLE_SEED, SizeCurve, size_curve
+from mteb_redundancy.analyses.robustness.curves import SUBSAMPLE_SEED, SizeCurve, nested_subsamples, size_curve
 from mteb_redundancy.analyses.robustness.verdicts import CLAIMS, COVERS, Verdict, claim_verdicts
 
 DEFAULT_SIZES = (250, 500, 1000, 2000, 5000, 10000)
@@ -253,10 +255,15 @@ def run_robustness(
               disable=not show_progress) as progress:
         for corpus in plan.corpora:
             prompts, types = _prompts_by_type(corpus.task, encoder)
-            clouds = {
-                key: encoder.embed(corpus.texts, p, batch_size=batch_size)
-                for key, p in tqdm(prompts.items(), desc=f"{corpus.name}: prompts", unit="prompt", disable=not show_progress, leave=False)
-            }
+            # Every subsample lies inside the largest one, so only its texts are encoded; the other
+            # rows stay zero and are never read (the subsamples are the same as with every text encoded).
+            needed = nested_subsamples(len(corpus.texts), [max(corpus.sizes)])[0]
+            texts = [corpus.texts[i] for i in needed]
+            clouds = {}
+            for key, p in tqdm(prompts.items(), desc=f"{corpus.name}: prompts", unit="prompt", disable=not show_progress, leave=False):
+                vectors = encoder.embed(texts, p, batch_size=batch_size)
+                clouds[key] = np.zeros((len(corpus.texts), vectors.shape[1]), dtype=vectors.dtype)
+                clouds[key][needed] = vectors
             curve = size_curve(clouds, types, corpus.sizes, corpus=corpus.name, estimators=plan.estimators,
                                n_resamples=n_resamples, seed=seed, confidence=confidence, progress=progress)
             curves.append(curve)
