@@ -19,7 +19,7 @@ def arguments(hook: str) -> list[str]:
 
 def test_there_are_hooks():
     assert set(HOOKS) >= {
-        "register_models", "register_model_sources", "register_tasks", "register_prompt_styles", "register_encoders",
+        "register_models", "register_model_sources", "register_tasks", "register_prompt_styles", "register_backends",
         "register_commands", "register_estimators",
     }
 

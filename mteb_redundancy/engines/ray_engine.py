@@ -217,7 +217,7 @@ def encode_ray(
         encoded = dataset.map_batches(
             _EncodeActor,
             fn_constructor_kwargs={
-                "factory": get_registry().encoders[encoder.spec.encoder], "spec": encoder.spec,
+                "factory": get_registry().backends[encoder.spec.backend], "spec": encoder.spec,
                 "location": encoder.location, "device": device, "jobs": table, "cache_root": str(cache_root),
                 "model_batch_size": model_batch_size, "threads": threads,
             },
