@@ -198,7 +198,7 @@ def test_estimators_import_only_numpy_and_the_standard_library(module):
 
 
 def test_the_repository_names_its_sources_by_paper_and_points_nowhere_outside_it():
-    texts = [ROOT / "README.md", *ROOT.glob("docs/*.md"), *MODULES.values(), *ROOT.glob("tests/*.py"), *ROOT.glob("benchmarks/*.py")]
+    texts = [ROOT / "README.md", *ROOT.glob("docs/*.md"), *MODULES.values(), *ROOT.glob("tests/**/*.py"), *ROOT.glob("benchmarks/*.py")]
     texts += list((ROOT / "plugins").rglob("*.py")) + list((ROOT / "plugins").rglob("*.md"))
     pattern = re.compile(r"(?<![a-z])seed[ _]00\d|\.\./shared|spec\.md|spec section", re.IGNORECASE)
     hits = [f"{path.relative_to(ROOT)}: {match.group(0)}" for path in texts if path != Path(__file__) for match in pattern.finditer(path.read_text("utf-8"))]

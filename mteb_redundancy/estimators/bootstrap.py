@@ -85,7 +85,7 @@ Limitations. The interval is symmetric about the estimate (skewness is not model
 is extrapolated one halving: where the variance's exponent changes between m/4 and m the width is
 off by sqrt(r / r_hat) (IsoScore at m/n = 2.5-5: wider than needed, see the coverage table). With R
 splits q_c and r_hat are themselves estimated: R = 200 (default) or more for 95% intervals.
-Measured coverage is in ``tests/test_bootstrap.py`` and ``benchmarks/results/bootstrap_coverage.md``.
+Measured coverage is in ``tests/estimators/test_bootstrap.py`` and ``benchmarks/results/bootstrap_coverage.md``.
 
 Computation
 -----------
