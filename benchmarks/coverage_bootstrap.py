@@ -113,7 +113,7 @@ CASES = [
 
 def dense_twonn(X):
     """TwoNN from the full distance matrix: the estimator's value at these small m, faster for the
-    thousands of Monte Carlo samples (tests/test_bootstrap.py checks twonn_from_distances against it)."""
+    thousands of Monte Carlo samples (tests/estimators/test_bootstrap.py checks twonn_from_distances against it)."""
     sq = np.einsum("ij,ij->i", X, X)
     D = sq[:, None] + sq[None, :] - 2.0 * X @ X.T
     np.fill_diagonal(D, np.inf)

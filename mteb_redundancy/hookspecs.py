@@ -1,9 +1,9 @@
 """The hooks through which mteb-redundancy and third-party plugins add models, tasks, prompt styles,
-encoders, estimators and commands.
+backends, estimators and commands.
 
 A plugin is a module (or object) with functions marked ``@hookimpl`` whose names are the hook
 names below. Each ``register_*`` hook but ``register_commands`` receives a ``register`` callback;
-calling it adds one thing. The project's own models, styles, encoders, tasks and commands are
+calling it adds one thing. The project's own models, styles, backends, tasks and commands are
 registered through these same hooks (``mteb_redundancy.default_plugins``). A plugin
 distributes itself with an entry point in the group ``mteb_redundancy``::
 
@@ -64,12 +64,12 @@ def register_prompt_styles(register):
 
 
 @hookspec
-def register_encoders(register):
-    """Add encoders: what runs a model and turns prompted texts into vectors.
+def register_backends(register):
+    """Add backends: what runs a model and turns prompted texts into vectors.
 
     Call ``register(name, factory)``. ``factory(spec, location, device)`` returns a backend with
     ``load()``, ``embed_dim`` and ``encode(texts, prompt, batch_size) -> numpy array``;
-    ``ModelSpec(encoder=name)`` selects it. Import heavy libraries inside the factory, not at the
+    ``ModelSpec(backend=name)`` selects it. Import heavy libraries inside the factory, not at the
     plugin's top, so that registration stays cheap.
     """
 

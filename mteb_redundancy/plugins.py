@@ -1,6 +1,6 @@
 """The plugin manager: built-in plugins, entry-point plugins, and what they registered.
 
-One ``pluggy.PluginManager`` per process. The project's own models, prompt styles, encoders, estimators,
+One ``pluggy.PluginManager`` per process. The project's own models, prompt styles, backends, estimators,
 tasks and commands come from default plugins registered through the same hooks a third party uses. External plugins are the entry
 points of the group ``mteb_redundancy``; the environment variable ``MTEB_REDUNDANCY_PLUGINS``
 restricts them:
@@ -42,7 +42,7 @@ PLUGINS_VARIABLE = "MTEB_REDUNDANCY_PLUGINS"
 DEFAULT_PLUGINS = (
     "mteb_redundancy.default_plugins.estimators",
     "mteb_redundancy.default_plugins.styles",
-    "mteb_redundancy.default_plugins.encoders",
+    "mteb_redundancy.default_plugins.backends",
     "mteb_redundancy.default_plugins.models",
     "mteb_redundancy.default_plugins.user_models",
     "mteb_redundancy.default_plugins.commands",
@@ -87,7 +87,7 @@ class Registry:
     styles: dict[str, Any] = field(default_factory=dict)
     estimators: dict[str, Estimator] = field(default_factory=dict)  # in registration order
     estimator_plugins: dict[str, str] = field(default_factory=dict)
-    encoders: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    backends: dict[str, Callable[..., Any]] = field(default_factory=dict)
     models: dict[str, ModelSpec] = field(default_factory=dict)
     model_plugins: dict[str, str] = field(default_factory=dict)
     sources: dict[str, ModelSource] = field(default_factory=dict)
@@ -178,11 +178,11 @@ def _collect(pm: pluggy.PluginManager, errors: list[PluginError]) -> Registry:
 
         return register
 
-    def encoder_register(plugin: str) -> Callable[[str, Callable[..., Any]], None]:
+    def backend_register(plugin: str) -> Callable[[str, Callable[..., Any]], None]:
         def register(name: str, factory: Callable[..., Any]) -> None:
             if not isinstance(name, str) or not name or not callable(factory):
                 raise TypeError(f"register() takes a name and a factory(spec, location, device), got {name!r}, {factory!r}")
-            registry.encoders[name] = factory
+            registry.backends[name] = factory
 
         return register
 
@@ -222,10 +222,10 @@ def _collect(pm: pluggy.PluginManager, errors: list[PluginError]) -> Registry:
         return register
 
     # Built-in plugins are called first, so that an external plugin can replace a built-in model or task.
-    # Styles and encoders first: a model names them.
+    # Styles and backends first: a model names them.
     _call_each(pm, "register_prompt_styles", errors, register=style_register)
     _call_each(pm, "register_estimators", errors, register=estimator_register)
-    _call_each(pm, "register_encoders", errors, register=encoder_register)
+    _call_each(pm, "register_backends", errors, register=backend_register)
     _call_each(pm, "register_models", errors, register=model_register)
     _call_each(pm, "register_model_sources", errors, register=source_register)
     _call_each(pm, "register_tasks", errors, register=task_register)
@@ -248,8 +248,8 @@ def check_spec(spec: ModelSpec, registry: Registry | None = None) -> ModelSpec:
     for style in spec.prompt_styles:
         if style not in registry.styles:
             raise _unknown("prompt style", style, registry.styles, spec.model_id)
-    if spec.encoder not in registry.encoders:
-        raise _unknown("encoder", spec.encoder, registry.encoders, spec.model_id)
+    if spec.backend not in registry.backends:
+        raise _unknown("backend", spec.backend, registry.backends, spec.model_id)
     return spec
 
 

@@ -19,7 +19,7 @@ def arguments(hook: str) -> list[str]:
 
 def test_there_are_hooks():
     assert set(HOOKS) >= {
-        "register_models", "register_model_sources", "register_tasks", "register_prompt_styles", "register_encoders",
+        "register_models", "register_model_sources", "register_tasks", "register_prompt_styles", "register_backends",
         "register_commands", "register_estimators",
     }
 
@@ -35,6 +35,9 @@ def test_hook_is_documented_in_the_readme_with_its_arguments(hook):
 
 @pytest.mark.parametrize("hook", sorted(HOOKS))
 def test_hook_is_used_by_a_third_party_plugin_in_the_tests(hook):
-    # the test plugins: the installed one in test_plugins.py; the estimator plugin is test_estimators.py itself
-    plugin_tests = "".join((Path(__file__).parent / name).read_text() for name in ("test_plugins.py", "test_estimators.py"))
+    # the test plugins: the installed one in test_plugins.py; the estimator plugin is
+    # estimators/test_estimator_contract.py itself
+    plugin_tests = "".join(
+        (Path(__file__).parent / name).read_text() for name in ("test_plugins.py", "estimators/test_estimator_contract.py")
+    )
     assert f"def {hook}({', '.join(arguments(hook))})" in plugin_tests

@@ -1,5 +1,6 @@
 """The layout's rules, checked on the source: one place touches MTEB's internals, no import cycles,
-pure-numpy estimators, and no reference to material outside the repository. Reads files only."""
+pure-numpy estimators, no function over 80 lines, and no reference to material outside the
+repository. Reads files only."""
 
 from __future__ import annotations
 
@@ -197,8 +198,30 @@ def test_estimators_import_only_numpy_and_the_standard_library(module):
     assert not imported & {"mteb", "torch", "transformers", "sentence_transformers", "sklearn", "datasets"}, imported
 
 
+MAX_FUNCTION_LINES = 80
+
+
+def long_functions(path: Path, limit: int = MAX_FUNCTION_LINES) -> list[str]:
+    """The functions and methods of ``path`` longer than ``limit`` lines, from ``def`` to their last
+    line (docstring included), as ``name (n lines)``."""
+    return [
+        f"{node.name} ({node.end_lineno - node.lineno + 1} lines)"
+        for node in ast.walk(ast.parse(path.read_text("utf-8")))
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno + 1 > limit
+    ]
+
+
+def test_no_function_runs_over_80_lines(tmp_path):
+    offenders = [f"{MODULES[m].relative_to(ROOT)}: {found}" for m in sorted(MODULES) for found in long_functions(MODULES[m])]
+    assert not offenders, f"functions over {MAX_FUNCTION_LINES} lines (split them where a reader would stop): {offenders}"
+    # and the check can fail: a function of 81 lines is reported, one of 80 is not
+    probe = tmp_path / "probe.py"
+    probe.write_text("def long():\n" + "    x = 1\n" * 80 + "\n\nclass A:\n    def short(self):\n" + "        x = 1\n" * 79, "utf-8")
+    assert long_functions(probe) == ["long (81 lines)"]
+
+
 def test_the_repository_names_its_sources_by_paper_and_points_nowhere_outside_it():
-    texts = [ROOT / "README.md", *ROOT.glob("docs/*.md"), *MODULES.values(), *ROOT.glob("tests/*.py"), *ROOT.glob("benchmarks/*.py")]
+    texts = [ROOT / "README.md", *ROOT.glob("docs/*.md"), *MODULES.values(), *ROOT.glob("tests/**/*.py"), *ROOT.glob("benchmarks/*.py")]
     texts += list((ROOT / "plugins").rglob("*.py")) + list((ROOT / "plugins").rglob("*.md"))
     pattern = re.compile(r"(?<![a-z])seed[ _]00\d|\.\./shared|spec\.md|spec section", re.IGNORECASE)
     hits = [f"{path.relative_to(ROOT)}: {match.group(0)}" for path in texts if path != Path(__file__) for match in pattern.finditer(path.read_text("utf-8"))]

@@ -37,7 +37,7 @@ class TinyWikiTopics(AbsTaskClassification):
 @hookimpl
 def register_models(register):
     register(ModelSpec("test-org/minilm-copy", prompt_styles=("none", "prefix"), embed_dim=384))
-    register(ModelSpec("test-org/letters", prompt_styles=("none", "shout"), embed_dim=26, encoder="character-counts"))
+    register(ModelSpec("test-org/letters", prompt_styles=("none", "shout"), embed_dim=26, backend="character-counts"))
 
 
 @hookimpl
@@ -71,7 +71,7 @@ def register_prompt_styles(register):
 
 
 class CharacterCounts:
-    """A tiny real encoder: letter frequencies of the text the model reads."""
+    """A tiny real backend: letter frequencies of the text the model reads."""
 
     embed_dim = 26
 
@@ -92,7 +92,7 @@ class CharacterCounts:
 
 
 @hookimpl
-def register_encoders(register):
+def register_backends(register):
     register("character-counts", CharacterCounts)
 
 
@@ -188,7 +188,7 @@ def test_an_environment_variable_restricts_or_disables_external_plugins(plugin_s
     assert "mteb_redundancy.default_plugins.models" in none.stdout
 
 
-def test_a_plugin_adds_a_prompt_style_an_encoder_and_a_command(plugin_site):
+def test_a_plugin_adds_a_prompt_style_a_backend_and_a_command(plugin_site):
     hello = run([str(BIN / "mteb-redundancy"), "hello", "--name", "plugin"], plugin_site)
     assert hello.returncode == 0, hello.stderr[-2000:]
     assert hello.stdout.strip() == "hello plugin"
@@ -221,7 +221,7 @@ LETTERS = "test-org/letters"
 
 
 def letter_counts(text: str) -> list[float]:
-    """The test plugin's encoder, written out here: letter frequencies (plus one) of what it reads."""
+    """The test plugin's backend, written out here: letter frequencies (plus one) of what it reads."""
     return [text.lower().count(chr(97 + i)) + 1.0 for i in range(26)]
 
 
@@ -280,7 +280,7 @@ SHOUT_COMMANDS = {
 @pytest.fixture(scope="module")
 def shout_runs(plugin_site, tmp_path_factory):
     """Each command above, run once with the test plugin's ``shout`` style, in one process (the plugin's
-    character-count encoder is instant): ``{command: (exit status, output, its folder, its cache)}``."""
+    character-count backend is instant): ``{command: (exit status, output, its folder, its cache)}``."""
     import json
 
     root = tmp_path_factory.mktemp("shout")

@@ -1,1 +1,1 @@
-"""The project's own models, user models, prompt styles, encoders and commands, registered through the same hooks a third-party plugin uses."""
+"""The project's own models, user models, prompt styles, backends, estimators and commands, registered through the same hooks a third-party plugin uses."""

@@ -92,7 +92,7 @@ BUILT_IN_MODELS = PAPER_MODELS + (
         revision="12fd25f77366fa6b3b4b768ec3050bf629380bac",
         prompt_styles=("prompteol",),
         embed_dim=576,
-        encoder="prompteol",
+        backend="prompteol",
         meta={
             "n_parameters": 134_515_008,
             "n_embedding_parameters": 49_152 * 576,  # vocabulary x width (tied with the output layer)

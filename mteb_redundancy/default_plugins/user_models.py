@@ -12,8 +12,8 @@ The file is ``$MTEB_REDUNDANCY_MODELS`` or ``~/.config/mteb-redundancy/models.to
     trust_remote_code = false          # only if you trust the model's code
     prefixes = { query = "query: ", document = "passage: " }
     instructions = { WikiTopicClassification = "Classify the article" }
-    encoder = "prompteol"              # optional: sentence-transformers (default), prompteol, instructor
-    encoder_options = { demonstrations = [["A man is playing a guitar.", "Music"]] }
+    backend = "prompteol"              # optional: sentence-transformers (default), prompteol, instructor
+    backend_options = { demonstrations = [["A man is playing a guitar.", "Music"]] }
 
 ``mteb-redundancy add-model`` writes entries for you.
 """
@@ -33,7 +33,7 @@ from mteb_redundancy.models.spec import ModelSpec
 MODELS_VARIABLE = "MTEB_REDUNDANCY_MODELS"
 _KEYS = {
     "id", "path", "revision", "prompt_styles", "dims", "embed_dim", "trust_remote_code",
-    "prefixes", "instructions", "encoder", "reductions", "max_seq_length", "encoder_options",
+    "prefixes", "instructions", "backend", "reductions", "max_seq_length", "backend_options",
 }
 
 

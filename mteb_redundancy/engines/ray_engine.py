@@ -136,6 +136,64 @@ def _forwarded_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k.startswith(_FORWARDED_PREFIXES)}
 
 
+def _join_or_start_cluster(ray, address: str | None, num_cpus: int | None):
+    """Join the cluster at ``address`` or start a local one, unless Ray is already up: whether this
+    call started Ray (then the caller shuts it down), and the local cluster's watchdog, if any."""
+    if ray.is_initialized():
+        return False, None
+    init: dict[str, Any] = {"runtime_env": {"env_vars": _forwarded_env()}, "log_to_driver": False}
+    if address:
+        init["address"] = address
+    else:
+        # A local cluster of our own, without the dashboard: its processes outlived a killed run.
+        init["include_dashboard"] = False
+        if num_cpus:
+            init["num_cpus"] = int(num_cpus)
+    ray.init(**init)
+    return True, (None if address else _watch_local_cluster(ray))
+
+
+def _pool_size(ray, actors: int | None, cpus_per_actor: float, gpus_per_actor: float | None) -> tuple[int, float]:
+    """The number of actors and the GPUs of each: by default one actor per GPU where the cluster has
+    GPUs, else one per ``cpus_per_actor`` CPUs."""
+    resources = ray.cluster_resources()
+    gpus = float(resources.get("GPU", 0))
+    if gpus_per_actor is None:
+        gpus_per_actor = 1.0 if gpus >= 1 else 0.0
+    if actors is None:
+        actors = int(gpus // gpus_per_actor) if gpus_per_actor else int(resources.get("CPU", 1) // cpus_per_actor)
+    return max(1, int(actors)), gpus_per_actor
+
+
+def _text_rows(ray, todo: Sequence[tuple[int, EncodingJob]], batch_size: int):
+    """Rows (job, text), longest texts first within each job, cut into blocks of a few batches:
+    every batch holds texts of similar length (little padding), and the first batches are the
+    heaviest, so the pool is not left waiting on a long tail."""
+    import pyarrow as pa
+
+    tables = []
+    block = batch_size * 4
+    for i, job in todo:
+        for start in range(0, len(job.missing), block):
+            chunk = job.missing[start : start + block]
+            tables.append(pa.table({"job": pa.array([i] * len(chunk), pa.int32()), "text": pa.array(chunk, pa.string())}))
+    return ray.data.from_arrow(tables)
+
+
+def _count_batches(encoded, jobs: Sequence[EncodingJob], stats: RayStats, bar) -> None:
+    """Add what each finished batch reports (its actor wrote the shard) to ``stats``."""
+    for out in encoded.iter_batches(batch_size=None, batch_format="numpy"):
+        for job, count, enc, sto, load in zip(out["job"], out["encoded"], out["encode_s"], out["store_s"], out["load_s"]):
+            label = jobs[int(job)].label
+            stats.per_job[label] = stats.per_job.get(label, 0) + int(count)
+            stats.texts_encoded += int(count)
+            stats.batches += 1
+            stats.encode_seconds += float(enc)
+            stats.store_seconds += float(sto)
+            stats.model_load_seconds += float(load)
+            bar.update(int(count))
+
+
 def encode_ray(
     encoder,
     jobs: Sequence[EncodingJob],
@@ -168,48 +226,18 @@ def encode_ray(
     if not todo:
         return stats
     started = time.perf_counter()
-    own_cluster = False
-    watchdog = None
-    if not ray.is_initialized():
-        init: dict[str, Any] = {"runtime_env": {"env_vars": _forwarded_env()}, "log_to_driver": False}
-        if address:
-            init["address"] = address
-        else:
-            # A local cluster of our own, without the dashboard: its processes outlived a killed run.
-            init["include_dashboard"] = False
-            if num_cpus:
-                init["num_cpus"] = int(num_cpus)
-        ray.init(**init)
-        own_cluster = True
-        watchdog = None if address else _watch_local_cluster(ray)
+    own_cluster, watchdog = _join_or_start_cluster(ray, address, num_cpus)
     stats.init_seconds = time.perf_counter() - started
     try:
-        resources = ray.cluster_resources()
-        gpus = float(resources.get("GPU", 0))
-        if gpus_per_actor is None:
-            gpus_per_actor = 1.0 if gpus >= 1 else 0.0
-        if actors is None:
-            actors = int(gpus // gpus_per_actor) if gpus_per_actor else int(resources.get("CPU", 1) // cpus_per_actor)
-        actors = max(1, int(actors))
+        actors, gpus_per_actor = _pool_size(ray, actors, cpus_per_actor, gpus_per_actor)
         stats.actors, stats.cpus_per_actor, stats.gpus_per_actor = actors, cpus_per_actor, gpus_per_actor
-
-        import pyarrow as pa
 
         from ray.data import DataContext
 
         context = DataContext.get_current()
         context.enable_progress_bars = False
         context.execution_options.preserve_order = False
-        # Rows (job, text), longest texts first within each job, cut into blocks of a few batches:
-        # every batch holds texts of similar length (little padding), and the first batches are the
-        # heaviest, so the pool is not left waiting on a long tail.
-        tables = []
-        block = batch_size * 4
-        for i, job in todo:
-            for start in range(0, len(job.missing), block):
-                chunk = job.missing[start : start + block]
-                tables.append(pa.table({"job": pa.array([i] * len(chunk), pa.int32()), "text": pa.array(chunk, pa.string())}))
-        dataset = ray.data.from_arrow(tables)
+        dataset = _text_rows(ray, todo, batch_size)
         from mteb_redundancy.plugins import get_registry
 
         table = [(job.prompt, job.key) for job in jobs]
@@ -217,7 +245,7 @@ def encode_ray(
         encoded = dataset.map_batches(
             _EncodeActor,
             fn_constructor_kwargs={
-                "factory": get_registry().encoders[encoder.spec.encoder], "spec": encoder.spec,
+                "factory": get_registry().backends[encoder.spec.backend], "spec": encoder.spec,
                 "location": encoder.location, "device": device, "jobs": table, "cache_root": str(cache_root),
                 "model_batch_size": model_batch_size, "threads": threads,
             },
@@ -230,16 +258,7 @@ def encode_ray(
         total = sum(len(job.missing) for _, job in todo)
         run_started = time.perf_counter()
         with tqdm(total=total, desc=f"Encoding on Ray ({actors} actors)", unit="text", disable=not progress) as bar:
-            for out in encoded.iter_batches(batch_size=None, batch_format="numpy"):
-                for job, count, enc, sto, load in zip(out["job"], out["encoded"], out["encode_s"], out["store_s"], out["load_s"]):
-                    label = jobs[int(job)].label
-                    stats.per_job[label] = stats.per_job.get(label, 0) + int(count)
-                    stats.texts_encoded += int(count)
-                    stats.batches += 1
-                    stats.encode_seconds += float(enc)
-                    stats.store_seconds += float(sto)
-                    stats.model_load_seconds += float(load)
-                    bar.update(int(count))
+            _count_batches(encoded, jobs, stats, bar)
         stats.run_seconds = time.perf_counter() - run_started
     finally:
         if own_cluster:

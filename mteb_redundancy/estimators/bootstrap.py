@@ -85,7 +85,7 @@ Limitations. The interval is symmetric about the estimate (skewness is not model
 is extrapolated one halving: where the variance's exponent changes between m/4 and m the width is
 off by sqrt(r / r_hat) (IsoScore at m/n = 2.5-5: wider than needed, see the coverage table). With R
 splits q_c and r_hat are themselves estimated: R = 200 (default) or more for 95% intervals.
-Measured coverage is in ``tests/test_bootstrap.py`` and ``benchmarks/results/bootstrap_coverage.md``.
+Measured coverage is in ``tests/estimators/test_bootstrap.py`` and ``benchmarks/results/bootstrap_coverage.md``.
 
 Computation
 -----------
@@ -635,6 +635,104 @@ def _value(estimator: Estimator, X: np.ndarray, lists: NeighbourLists | None, ro
         return float("nan"), 0
 
 
+def _checked_arguments(
+    clouds: Any, statistics: Sequence[Any], n_resamples: int, seed: Any, confidence: float,
+    discard_fraction: float, n_neighbors: int,
+) -> tuple[list[str], list[tuple[str, Estimator]], int, float]:
+    """The cloud names, the parsed statistics, R and the confidence, each argument checked before any
+    work."""
+    if not isinstance(clouds, Mapping) or not clouds:
+        raise ValueError("clouds must be a non-empty mapping of name -> (n_points, n_dims) array.")
+    names = list(clouds)
+    for name in names:
+        if not isinstance(name, str):
+            raise ValueError(f"cloud names must be strings, got {name!r}.")
+    parsed = _parse_statistics(statistics, discard_fraction)
+    R = int(n_resamples)
+    if R < 2:
+        raise ValueError(f"n_resamples must be at least 2, got {n_resamples!r}.")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise ValueError(f"seed must be an int (the splits are reproducible from it), got {seed!r}.")
+    confidence = float(confidence)
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be strictly between 0 and 1, got {confidence!r}.")
+    discard_fraction = float(discard_fraction)
+    if not 0.0 < discard_fraction < 1.0:
+        raise ValueError(f"discard_fraction must be strictly between 0 and 1, got {discard_fraction!r}.")
+    if int(n_neighbors) < 1:
+        raise ValueError(f"n_neighbors must be at least 1, got {n_neighbors!r}.")
+    return names, parsed, R, confidence
+
+
+def _shared_row_count(clouds: Mapping[str, Any], names: list[str]) -> int:
+    """The number of rows every cloud has (at least 8: 4 per half)."""
+    shapes = {name: np.shape(clouds[name]) for name in names}
+    n_rows = {shape[0] if len(shape) else None for shape in shapes.values()}
+    if len(n_rows) != 1:
+        raise ValueError(f"All clouds must share their rows (same number of rows), got shapes {shapes}.")
+    m = next(iter(n_rows))
+    if m is None or m < 8:
+        raise ValueError(f"Split-half intervals need at least 8 rows (4 per half), got shapes {shapes}.")
+    return m
+
+
+def _split_values(
+    X: np.ndarray, lists: NeighbourLists | None, parsed: list[tuple[str, Estimator]], masks: tuple[np.ndarray, ...],
+    R: int,
+) -> tuple[dict[str, tuple[float, np.ndarray]], int]:
+    """Per statistic, its value on all rows and on every half and quarter (an (R, 6) array: columns
+    S, S', then the quarters Q1..Q4, nan when not drawn), and the exact-search fallbacks needed."""
+    iso_values = _cloud_pass(X, masks) if any(est is _ISOSCORE for _, est in parsed) else None
+    fallbacks = 0
+    values: dict[str, tuple[float, np.ndarray]] = {}
+    for stat, estimator in parsed:
+        sets = np.full((R, 6), np.nan)
+        if estimator is _ISOSCORE:  # IsoScore's splits come at once from the Gram matrix
+            full = float(iso_values[0])
+            sets[:, : len(masks)] = iso_values[1:].reshape(len(masks), R).T
+        else:
+            full, count = _value(estimator, X, lists, None)
+            fallbacks += count
+            for h, mask in enumerate(masks):
+                for r in range(R):
+                    sets[r, h], count = _value(estimator, X, lists, mask[:, r])
+                    fallbacks += count
+        values[stat] = (full, sets)
+    return values, fallbacks
+
+
+def _measure_clouds(
+    clouds: Mapping[str, Any], names: list[str], parsed: list[tuple[str, Estimator]], masks: tuple[np.ndarray, ...],
+    R: int, confidence: float, n_neighbors: int, neighbour_lists: Mapping[str, NeighbourLists] | None,
+) -> tuple[dict, dict, dict[str, int], dict[str, int], dict]:
+    """Per cloud: the intervals, the split values, the distinct points, the exact-search fallbacks and
+    the failed splits of every statistic."""
+    estimates: dict[str, dict[str, Interval]] = {}
+    replicates: dict[str, dict[str, np.ndarray]] = {}
+    n_distinct: dict[str, int] = {}
+    fallbacks: dict[str, int] = {}
+    failed: dict[str, dict[str, int]] = {}
+    # one neighbour computation per cloud serves every estimator, half and quarter; lists long enough
+    # that a quarter almost always finds an estimator's k present neighbours in them
+    k_max = max((est.n_neighbors for _, est in parsed), default=0)
+    n_list = max(int(n_neighbors), 5 * k_max)
+    for name in names:
+        X = _as_cloud(clouds[name], name)
+        lists = (neighbour_lists or {}).get(name)
+        if k_max and (lists is None or lists.X.shape != X.shape):
+            lists = NeighbourLists(X, n_list)
+        values, fallbacks[name] = _split_values(X, lists, parsed, masks, R)
+        n_distinct[name] = lists.n_distinct if lists is not None else int(distinct_groups(X)[0].size)
+        estimates[name] = {
+            stat: _split_half_interval(full, sets, confidence) for stat, (full, sets) in values.items()
+        }
+        replicates[name] = {stat: sets for stat, (_, sets) in values.items()}
+        failed[name] = {
+            stat: int((~np.isfinite(sets[:, :2]).all(axis=1)).sum()) for stat, (_, sets) in values.items()
+        }
+    return estimates, replicates, n_distinct, fallbacks, failed
+
+
 def paired_bootstrap(
     clouds: Mapping[str, Any],
     *,
@@ -687,93 +785,20 @@ def paired_bootstrap(
         Per cloud and statistic an :class:`Interval` (with the variance ratio it used); paired
         differences; the scheme, n_resamples, seed, confidence, rows per half and per quarter.
     """
-    if not isinstance(clouds, Mapping) or not clouds:
-        raise ValueError("clouds must be a non-empty mapping of name -> (n_points, n_dims) array.")
-    names = list(clouds)
-    for name in names:
-        if not isinstance(name, str):
-            raise ValueError(f"cloud names must be strings, got {name!r}.")
-    parsed = _parse_statistics(statistics, discard_fraction)
-    R = int(n_resamples)
-    if R < 2:
-        raise ValueError(f"n_resamples must be at least 2, got {n_resamples!r}.")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise ValueError(f"seed must be an int (the splits are reproducible from it), got {seed!r}.")
-    confidence = float(confidence)
-    if not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence must be strictly between 0 and 1, got {confidence!r}.")
-    discard_fraction = float(discard_fraction)
-    if not 0.0 < discard_fraction < 1.0:
-        raise ValueError(f"discard_fraction must be strictly between 0 and 1, got {discard_fraction!r}.")
-    if int(n_neighbors) < 1:
-        raise ValueError(f"n_neighbors must be at least 1, got {n_neighbors!r}.")
-
-    shapes = {name: np.shape(clouds[name]) for name in names}
-    n_rows = {shape[0] if len(shape) else None for shape in shapes.values()}
-    if len(n_rows) != 1:
-        raise ValueError(f"All clouds must share their rows (same number of rows), got shapes {shapes}.")
-    m = next(iter(n_rows))
-    if m is None or m < 8:
-        raise ValueError(f"Split-half intervals need at least 8 rows (4 per half), got shapes {shapes}.")
+    names, parsed, R, confidence = _checked_arguments(
+        clouds, statistics, n_resamples, seed, confidence, discard_fraction, n_neighbors
+    )
+    m = _shared_row_count(clouds, names)
     b = m // 2
     c = b // 2 if b // 2 >= MIN_QUARTER_ROWS else 0
     masks = split_masks(m, R, int(seed)) + (quarter_masks(m, R, int(seed)) if c else ())
-
-    estimates: dict[str, dict[str, Interval]] = {}
-    replicates: dict[str, dict[str, np.ndarray]] = {}
-    n_distinct: dict[str, int] = {}
-    fallbacks: dict[str, int] = {}
-    failed: dict[str, dict[str, int]] = {}
-    # one neighbour computation per cloud serves every estimator, half and quarter; lists long enough
-    # that a quarter almost always finds an estimator's k present neighbours in them
-    k_max = max((est.n_neighbors for _, est in parsed), default=0)
-    n_list = max(int(n_neighbors), 5 * k_max)
-    for name in names:
-        X = _as_cloud(clouds[name], name)
-        lists = (neighbour_lists or {}).get(name)
-        if k_max and (lists is None or lists.X.shape != X.shape):
-            lists = NeighbourLists(X, n_list)
-        iso_values = _cloud_pass(X, masks) if any(est is _ISOSCORE for _, est in parsed) else None
-        n_distinct[name] = lists.n_distinct if lists is not None else int(distinct_groups(X)[0].size)
-        fallbacks[name] = 0
-        values: dict[str, tuple[float, np.ndarray]] = {}
-        for stat, estimator in parsed:
-            # columns: S, S', then the quarters Q1..Q4 (nan when not drawn)
-            sets = np.full((R, 6), np.nan)
-            if estimator is _ISOSCORE:  # IsoScore's splits come at once from the Gram matrix
-                full = float(iso_values[0])
-                sets[:, : len(masks)] = iso_values[1:].reshape(len(masks), R).T
-            else:
-                full, count = _value(estimator, X, lists, None)
-                fallbacks[name] += count
-                for h, mask in enumerate(masks):
-                    for r in range(R):
-                        sets[r, h], count = _value(estimator, X, lists, mask[:, r])
-                        fallbacks[name] += count
-            values[stat] = (full, sets)
-        estimates[name] = {
-            stat: _split_half_interval(full, sets, confidence) for stat, (full, sets) in values.items()
-        }
-        replicates[name] = {stat: sets for stat, (_, sets) in values.items()}
-        failed[name] = {
-            stat: int((~np.isfinite(sets[:, :2]).all(axis=1)).sum()) for stat, (_, sets) in values.items()
-        }
-
+    estimates, replicates, n_distinct, fallbacks, failed = _measure_clouds(
+        clouds, names, parsed, masks, R, confidence, n_neighbors, neighbour_lists
+    )
     result = BootstrapResult(
-        estimates=estimates,
-        differences={},
-        statistics=tuple(stat for stat, _ in parsed),
-        scheme=SCHEME,
-        n_resamples=R,
-        seed=int(seed),
-        confidence=confidence,
-        n_points=m,
-        subsample_size=b,
-        quarter_size=c,
-        n_distinct=n_distinct,
-        n_exact_fallbacks=fallbacks,
-        n_failed=failed,
-        replicates=replicates,
+        estimates=estimates, differences={}, statistics=tuple(stat for stat, _ in parsed), scheme=SCHEME,
+        n_resamples=R, seed=int(seed), confidence=confidence, n_points=m, subsample_size=b, quarter_size=c,
+        n_distinct=n_distinct, n_exact_fallbacks=fallbacks, n_failed=failed, replicates=replicates,
     )
     for i, a in enumerate(names):
         for other in names[i + 1 :]:

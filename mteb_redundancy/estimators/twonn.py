@@ -307,6 +307,32 @@ def twonn_fit(r1: np.ndarray, r2: np.ndarray, discard_fraction: float = DEFAULT_
     return float(np.dot(x, y)) / sxx, N, n_keep
 
 
+def _distinct_rows(arr: np.ndarray) -> tuple[np.ndarray, int]:
+    """The distinct rows (first copies kept), at least 3 of them (a duplicate has r1 = 0), and the
+    number of rows dropped."""
+    n_input = arr.shape[0]
+    reps, _ = distinct_groups(arr)
+    n_distinct = int(reps.size)
+    if n_distinct < n_input:
+        arr = arr[reps]
+    if n_distinct < 3:
+        raise ValueError(
+            f"TwoNN needs at least 3 distinct points, got {n_distinct} distinct point(s) among "
+            f"{n_input} row(s) ({n_input - n_distinct} exact duplicate(s) dropped). Embed more "
+            "(distinct) texts."
+        )
+    return arr, n_input - n_distinct
+
+
+def _two_nearest(arr: np.ndarray, neighbours: str, block_size: int | None, precision: str, error_sample: int):
+    """r1 and r2 of every row, and (approximate neighbours only) their measured error."""
+    if neighbours == "approximate":
+        r1, r2 = approximate_two_nearest(arr)
+        return r1, r2, approximation_error(arr, r1, r2, sample=error_sample)
+    r1, r2 = _two_nearest_exact(arr, block_size, precision)
+    return r1, r2, None
+
+
 def twonn(
     X: Any,
     discard_fraction: float = DEFAULT_DISCARD_FRACTION,
@@ -374,29 +400,13 @@ def twonn(
     """
     fraction = _check_discard_fraction(discard_fraction)
     precision = _check_precision(precision)
-    arr = as_float_matrix(X, purpose="TwoNN")
-    n_input = arr.shape[0]
-    reps, _ = distinct_groups(arr)
-    n_distinct = int(reps.size)
-    if n_distinct < n_input:
-        arr = arr[reps]
-    if n_distinct < 3:
-        raise ValueError(
-            f"TwoNN needs at least 3 distinct points, got {n_distinct} distinct point(s) among "
-            f"{n_input} row(s) ({n_input - n_distinct} exact duplicate(s) dropped). Embed more "
-            "(distinct) texts."
-        )
-    approximation = None
-    if _check_neighbours(neighbours) == "approximate":
-        r1, r2 = approximate_two_nearest(arr)
-        approximation = approximation_error(arr, r1, r2, sample=error_sample)
-    else:
-        r1, r2 = _two_nearest_exact(arr, block_size, precision)
+    arr, n_dropped = _distinct_rows(as_float_matrix(X, purpose="TwoNN"))
+    r1, r2, approximation = _two_nearest(arr, _check_neighbours(neighbours), block_size, precision, error_sample)
     dimension, _, n_fit = twonn_fit(r1, r2, fraction)
     return TwoNNResult(
         dimension=dimension,
-        n_points=n_distinct,
-        n_duplicates_dropped=n_input - n_distinct,
+        n_points=arr.shape[0],
+        n_duplicates_dropped=n_dropped,
         discard_fraction=fraction,
         n_fit=n_fit,
         neighbours=neighbours,

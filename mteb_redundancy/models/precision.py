@@ -1,7 +1,7 @@
 """Numeric precision of the encoding: ``float32``, or ``bfloat16`` under autocast (matrix products in
 bfloat16, normalisations and reductions in float32).
 
-The choice, strongest first: ``get_encoder(..., precision=...)``, ``ModelSpec.encoder_options
+The choice, strongest first: ``get_encoder(..., precision=...)``, ``ModelSpec.backend_options
 ["precision"]``, the environment variable ``MTEB_REDUNDANCY_PRECISION``, then ``auto``. ``auto`` is
 ``DEFAULT_AUTO``'s rule: bfloat16 where the hardware has it natively (a CUDA GPU with bf16, a CPU with
 avx512_bf16 or AMX) when ``AUTO_PREFERS_BFLOAT16``, else float32. Precision is part of the embedding

@@ -2,7 +2,7 @@
 
 MTEB's ``ModelMeta`` stays the one description of a *variant* (its name, dimension, license...);
 ``ModelSpec`` says how to build those variants: which prompt styles and dimensions to expose,
-which encoder runs the model, and its prompt tables.
+which backend runs the model, and its prompt tables.
 """
 
 from __future__ import annotations
@@ -37,12 +37,12 @@ _FIELD_TYPES: dict[str, tuple[str, Any]] = {
     "document_instructions": ("a table of strings", lambda v: isinstance(v, Mapping) and all(isinstance(x, str) for x in v.values())),
     "instruction_template": ("a string with {instruction}", lambda v: isinstance(v, str) and "{instruction}" in v),
     "instructor_template": ("a string with {instruction}", lambda v: isinstance(v, str) and "{instruction}" in v),
-    "encoder": ("a string", lambda v: isinstance(v, str)),
+    "backend": ("a string", lambda v: isinstance(v, str)),
     "similarity": ("a string", lambda v: isinstance(v, str)),
     # only a real boolean true runs a model folder's own code: the string "false" must not count as true
     "trust_remote_code": ("true or false (a boolean, not a string)", lambda v: isinstance(v, bool)),
     "max_seq_length": ("a whole number or nothing", lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool) and v > 0)),
-    "encoder_options": ("a table", lambda v: isinstance(v, Mapping)),
+    "backend_options": ("a table", lambda v: isinstance(v, Mapping)),
     "meta": ("a table", lambda v: isinstance(v, Mapping)),
 }
 
@@ -79,12 +79,12 @@ class ModelSpec:
         ``styles.INSTRUCTOR_DOCUMENT_INSTRUCTIONS`` (keys: task
         names, or the kinds ``query``/``document``/``classification``/``clustering``/``sts``/
         ``retrieval``/``reranking``).
-    encoder:
-        ``sentence-transformers`` (any model ``SentenceTransformer`` loads), ``prompteol`` (any
+    backend:
+        What runs the model: ``sentence-transformers`` (any model ``SentenceTransformer`` loads), ``prompteol`` (any
         causal LM: last-token embeddings, PromptEOL) or ``instructor`` (any transformers encoder:
-        mean pooling over the text's tokens); or any encoder a plugin registers (``register_encoders``).
-    encoder_options:
-        The encoder's options: ``prompteol`` takes ``demonstrations`` (``[sentence, word]`` pairs,
+        mean pooling over the text's tokens); or any backend a plugin registers (``register_backends``).
+    backend_options:
+        The backend's options: ``prompteol`` takes ``demonstrations`` (``[sentence, word]`` pairs,
         PromptEOL's in-context examples) and ``dtype``; ``instructor`` takes ``dtype``.
     meta:
         Fields for MTEB's ``ModelMeta`` (``n_parameters``, ``license``, ``release_date``,
@@ -102,11 +102,11 @@ class ModelSpec:
     document_instructions: Mapping[str, str] = field(default_factory=dict)
     instruction_template: str = INSTRUCTION_TEMPLATE
     instructor_template: str = INSTRUCTOR_TEMPLATE
-    encoder: str = "sentence-transformers"
+    backend: str = "sentence-transformers"
     similarity: str = "cosine"
     trust_remote_code: bool = False
     max_seq_length: int | None = None
-    encoder_options: Mapping[str, Any] = field(default_factory=dict)
+    backend_options: Mapping[str, Any] = field(default_factory=dict)
     meta: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -129,7 +129,7 @@ class ModelSpec:
             self.instructions,
             self.instruction_template,
             self.instructor_template,
-            self.encoder_options.get("demonstrations"),
+            self.backend_options.get("demonstrations"),
             self.document_instructions,
         )
 

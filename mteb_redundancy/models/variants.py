@@ -332,7 +332,7 @@ def load_variant(model_name: str, revision: str | None = None, device: str | Non
         revision = f"{revision}+{source.weights}"
     precision = kwargs.get("precision") or variant.precision
     if precision and precision != "auto":
-        spec = dataclasses.replace(spec, encoder_options={**spec.encoder_options, "precision": precision})
+        spec = dataclasses.replace(spec, backend_options={**spec.backend_options, "precision": precision})
     return VariantEncoder(
         spec,
         variant,

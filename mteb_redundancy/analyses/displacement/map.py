@@ -122,6 +122,60 @@ def _with_residual_blocks(
     return out
 
 
+def _checked_conditions(
+    embeddings: Mapping[str, Mapping[str, np.ndarray]], base_condition: str, points: str, pca_fit: str
+) -> list[str]:
+    """The conditions every model shares, after checking the options and that the models agree."""
+    if points not in POINT_MODES:
+        raise ValueError(f"Unknown points mode {points!r}; choose one of {', '.join(POINT_MODES)}.")
+    if not isinstance(embeddings, Mapping) or not embeddings:
+        raise ValueError("Give the embeddings of at least one model.")
+    models = list(embeddings)
+    conditions = list(embeddings[models[0]])
+    for model in models[1:]:
+        if list(embeddings[model]) != conditions:
+            raise ValueError(
+                f"{model!r} has conditions {list(embeddings[model])} but {models[0]!r} has {conditions}; every "
+                f"model must be embedded under the same conditions (the same task)."
+            )
+    if base_condition not in conditions:
+        raise ValueError(f"The base condition {base_condition!r} is not among the conditions {conditions}.")
+    if pca_fit not in PCA_FITS:
+        raise ValueError(f"pca_fit must be one of {', '.join(PCA_FITS)}; got {pca_fit!r}.")
+    return conditions
+
+
+def _reduce_each_model(
+    embeddings: Mapping[str, Mapping[str, np.ndarray]], models: list[str], k: int, fit_on: str | None
+) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, dict[str, np.ndarray]], dict[str, int]]:
+    """Each model's unit rows in its own PCA basis (padded to the widest k), what that basis leaves
+    out, and each model's k."""
+    reduced: dict[str, dict[str, np.ndarray]] = {}
+    residual: dict[str, dict[str, np.ndarray]] = {}
+    k_by_model: dict[str, int] = {}
+    for model in models:
+        unit = {c: unit_rows(as_matrix(X, f"{model} / {c}"), f"{model} / {c}") for c, X in embeddings[model].items()}
+        reduced[model], pca = pca_reduce_conditions(unit, k=k, fit_on=fit_on)
+        residual[model] = residual_coordinates(unit, pca, fit_on=fit_on)
+        k_by_model[model] = pca.k
+    return pad_to_common_width(reduced), residual, k_by_model
+
+
+def _point_vectors(aligned: Mapping[str, Mapping[str, np.ndarray]], labels: list[tuple[str, str]], points: str) -> np.ndarray:
+    """One vector per (model, condition): the whole aligned configuration, or its centroid."""
+    if points == "configuration":
+        return np.stack([aligned[m][c].ravel() for m, c in labels])
+    vectors = np.stack([aligned[m][c].mean(axis=0) for m, c in labels])
+    zero = [f"{m} / {c}" for (m, c), v in zip(labels, vectors) if not np.any(v)]
+    if zero:
+        raise ValueError(
+            f"The centroid of {', '.join(zero[:4])} is the zero vector (a model whose conditions are all the "
+            f"same input has every centroid at its PCA mean), so its cosine distance is undefined. Use "
+            f"points='configuration'."
+        )
+    return vectors
+
+
 def build_displacement_map(
     embeddings: Mapping[str, Mapping[str, np.ndarray]],
     *,
@@ -159,36 +213,12 @@ def build_displacement_map(
     models are processed in sorted order and reported in the order given, so the map does not depend
     on the order of the models.
     """
-    if points not in POINT_MODES:
-        raise ValueError(f"Unknown points mode {points!r}; choose one of {', '.join(POINT_MODES)}.")
-    if not isinstance(embeddings, Mapping) or not embeddings:
-        raise ValueError("Give the embeddings of at least one model.")
-    models = list(embeddings)
-    conditions = list(embeddings[models[0]])
-    for model in models[1:]:
-        if list(embeddings[model]) != conditions:
-            raise ValueError(
-                f"{model!r} has conditions {list(embeddings[model])} but {models[0]!r} has {conditions}; every "
-                f"model must be embedded under the same conditions (the same task)."
-            )
-    if base_condition not in conditions:
-        raise ValueError(f"The base condition {base_condition!r} is not among the conditions {conditions}.")
-    if pca_fit not in PCA_FITS:
-        raise ValueError(f"pca_fit must be one of {', '.join(PCA_FITS)}; got {pca_fit!r}.")
-    given_order = models
-    models = sorted(models)
+    conditions = _checked_conditions(embeddings, base_condition, points, pca_fit)
+    given_order = list(embeddings)
+    models = sorted(given_order)
 
-    reduced: dict[str, dict[str, np.ndarray]] = {}
-    residual: dict[str, dict[str, np.ndarray]] = {}
-    k_by_model: dict[str, int] = {}
     fit_on = base_condition if pca_fit == "base" else None
-    for model in models:
-        unit = {c: unit_rows(as_matrix(X, f"{model} / {c}"), f"{model} / {c}") for c, X in embeddings[model].items()}
-        reduced[model], pca = pca_reduce_conditions(unit, k=k, fit_on=fit_on)
-        residual[model] = residual_coordinates(unit, pca, fit_on=fit_on)
-        k_by_model[model] = pca.k
-    reduced = pad_to_common_width(reduced)
-    k_common = max(k_by_model.values())
+    reduced, residual, k_by_model = _reduce_each_model(embeddings, models, k, fit_on)
 
     names, D = procrustes_distance_matrix({m: reduced[m][base_condition] for m in models})
     scores = reference_scores(names, D)
@@ -196,18 +226,7 @@ def build_displacement_map(
     aligned = _with_residual_blocks(align_to_reference(reduced, chosen, base_condition), residual, models)
 
     labels = [(m, c) for m in models for c in conditions]
-    if points == "configuration":
-        vectors = np.stack([aligned[m][c].ravel() for m, c in labels])
-    else:
-        vectors = np.stack([aligned[m][c].mean(axis=0) for m, c in labels])
-        zero = [f"{m} / {c}" for (m, c), v in zip(labels, vectors) if not np.any(v)]
-        if zero:
-            raise ValueError(
-                f"The centroid of {', '.join(zero[:4])} is the zero vector (a model whose conditions are all the "
-                f"same input has every centroid at its PCA mean), so its cosine distance is undefined. Use "
-                f"points='configuration'."
-            )
-    point_distances = cosine_distance_matrix(vectors)
+    point_distances = cosine_distance_matrix(_point_vectors(aligned, labels, points))
     coords = metric_mds(point_distances, n_components=2, seed=seed)
     stress = kruskal_stress(point_distances, coords)
 
@@ -223,7 +242,7 @@ def build_displacement_map(
         base_condition=base_condition,
         k_requested=int(k),
         k_by_model={m: k_by_model[m] for m in given_order},
-        k_common=int(k_common),
+        k_common=int(max(k_by_model.values())),
         distances=D[np.ix_(model_order, model_order)],
         reference=chosen,
         reference_chosen="given" if reference is not None else "least mean distance",

@@ -414,6 +414,134 @@ def _row(point: SweepPoint, task: AbsTask, task_result, status: str, path: Path,
     )
 
 
+def _check_quantizations(quantizations: Sequence[str], tasks: Sequence[AbsTask]) -> None:
+    """Each quantization applies to each task's type; checked before anything is encoded."""
+    for quantization in quantizations:
+        for task in tasks:
+            try:
+                check_applies(quantization, task.metadata.type, task.metadata.name)
+            except QuantizationError as error:
+                raise SweepError(str(error)) from None
+
+
+class _FullEncoders:
+    """The full-dimension encoder of each (model, prompt), built on first use (no weights loaded)."""
+
+    def __init__(self, **options: Any) -> None:
+        self.options = options
+        self.built: dict[tuple[str, str], PromptedEncoder] = {}
+
+    def __call__(self, model: str, prompt: str) -> PromptedEncoder:
+        key = (model, prompt)
+        if key not in self.built:
+            self.built[key] = get_encoder(str(VariantName(model, prompt)), **self.options)
+        return self.built[key]
+
+
+@dataclass
+class _SweepRun:
+    """What every task of one sweep shares: the points, grouped by (model, prompt), their
+    ``ModelMeta``s, the full-dimension encoders, MTEB's result cache and the progress bar."""
+
+    points: list[SweepPoint]
+    metas: dict[SweepPoint, Any]
+    full_encoder: _FullEncoders
+    cache: Any
+    metric_warnings: MetricWarnings
+    batch_size: int
+    progress: Any
+    groups: dict[tuple[str, str], list[SweepPoint]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.groups = {}
+        for point in self.points:
+            self.groups.setdefault((point.model, point.prompt), []).append(point)
+
+    def task(self, task: AbsTask) -> tuple[list[SweepRow], list[EncodingCount]]:
+        """Every point's rows on ``task`` (from its result file where complete) and each group's
+        encoding count; the task's data is loaded only when something is computed."""
+        done: dict[SweepPoint, Any] = {}
+        paths: dict[SweepPoint, Path] = {}
+        for point in self.points:
+            existing, paths[point] = load_task_result(self.cache, task.metadata.name, self.metas[point], task=task)
+            if existing is not None and not existing.get_missing_evaluations(task):
+                done[point] = existing
+        loaded_here = False
+        if len(done) < len(self.points) and not task.data_loaded:
+            task.load_data()
+            loaded_here = True
+        rows: list[SweepRow] = []
+        counts: list[EncodingCount] = []
+        for (model, prompt), group in self.groups.items():
+            group_rows, count = self._group(task, model, prompt, group, done, paths)
+            rows += group_rows
+            counts.append(count)
+        self.metric_warnings.report(task.metadata.name)
+        if loaded_here:
+            task.unload_data()
+        return rows, counts
+
+    def _group(
+        self, task: AbsTask, model: str, prompt: str, group: list[SweepPoint], done: dict[SweepPoint, Any],
+        paths: dict[SweepPoint, Path],
+    ) -> tuple[list[SweepRow], EncodingCount]:
+        """The rows of one (model, prompt) on ``task``, all its variants served by one memo of full
+        vectors, and how often that memo reached the encoder."""
+        name = task.metadata.name
+        memo = FullVectorMemo()
+        encoder = None
+        encoded_before = 0
+        rows: list[SweepRow] = []
+        for point in group:
+            where = f"{point.reduction} d={point.dim}" if point.dim is not None else f"d={FULL}"
+            self.progress.set_description(f"{name} | {model.split('/')[-1]} prompt={prompt} | {where}")
+            if point in done:
+                task_result, status = done[point], "existing"
+            else:
+                if encoder is None:
+                    encoder = self.full_encoder(model, prompt)
+                    encoded_before = encoder.texts_encoded
+                view = SweepEncoder(encoder, point.variant, self.metas[point], memo)
+                task_result, status = self._evaluate(view, task, point), "computed"
+            rows += _point_rows(point, group, task, task_result, status, paths[point])
+            self.progress.update(1)
+        count = EncodingCount(
+            model, prompt, name, memo.requests, memo.reuses,
+            (encoder.texts_encoded - encoded_before) if encoder is not None else 0,
+        )
+        memo.clear()
+        return rows, count
+
+    def _evaluate(self, view: SweepEncoder, task: AbsTask, point: SweepPoint):
+        """MTEB's evaluation of one variant (written to its result file), or the error it raised."""
+        outcome = evaluate_task(
+            view,
+            fresh_task(task),
+            self.cache,
+            metric_warnings=self.metric_warnings,
+            configuration=str(point.variant),
+            encode_kwargs={"batch_size": self.batch_size},
+            show_progress_bar=False,
+            co2_tracker=False,
+        )
+        if outcome.exceptions:
+            raise RuntimeError(f"{point.variant} on {task.metadata.name} failed: {outcome.exceptions[0].exception}")
+        return outcome.task_results[0]
+
+
+def _point_rows(
+    point: SweepPoint, group: list[SweepPoint], task: AbsTask, task_result, status: str, path: Path
+) -> list[SweepRow]:
+    """One row per point; the full-dimension score once per reduction, since it starts every
+    reduction's curve."""
+    if point.dim is None:
+        reductions_here = sorted(
+            {p.reduction for p in group if p.dim is not None and p.quantization == point.quantization}
+        ) or [point.reduction]
+        return [_row(point, task, task_result, status, path, r) for r in reductions_here]
+    return [_row(point, task, task_result, status, path)]
+
+
 def run_sweep(
     models: str | Sequence[str],
     prompts: str | Sequence[str] = ("none",),
@@ -462,26 +590,8 @@ def run_sweep(
     reductions = [reductions] if isinstance(reductions, str) else list(reductions)
     quantizations = [quantizations] if isinstance(quantizations, str) else list(quantizations)
     tasks = _resolve_tasks(tasks)
-    for quantization in quantizations:
-        for task in tasks:
-            try:
-                check_applies(quantization, task.metadata.type, task.metadata.name)
-            except QuantizationError as error:
-                raise SweepError(str(error)) from None
-    encoders: dict[tuple[str, str], PromptedEncoder] = {}
-
-    def full_encoder(model: str, prompt: str) -> PromptedEncoder:
-        key = (model, prompt)
-        if key not in encoders:
-            encoders[key] = get_encoder(
-                str(VariantName(model, prompt)),
-                device=device,
-                cache=embedding_cache,
-                show_progress=show_progress,
-                precision=precision,
-            )
-        return encoders[key]
-
+    _check_quantizations(quantizations, tasks)
+    full_encoder = _FullEncoders(device=device, cache=embedding_cache, show_progress=show_progress, precision=precision)
     points = plan_points(
         models, prompts, dims, reductions, dimension_of=lambda m, p: full_encoder(m, p).backend.embed_dim,
         quantizations=quantizations,
@@ -499,71 +609,13 @@ def run_sweep(
 
     rows: list[SweepRow] = []
     counts: list[EncodingCount] = []
-    groups: dict[tuple[str, str], list[SweepPoint]] = {}
-    for point in points:
-        groups.setdefault((point.model, point.prompt), []).append(point)
-
     progress = tqdm(total=len(tasks) * len(points), desc="Sweep", unit="variant", disable=not show_progress)
+    run = _SweepRun(points, metas, full_encoder, cache, metric_warnings, batch_size, progress)
     try:
         for task in tasks:
-            name = task.metadata.name
-            done: dict[SweepPoint, Any] = {}
-            paths: dict[SweepPoint, Path] = {}
-            for point in points:
-                existing, paths[point] = load_task_result(cache, name, metas[point], task=task)
-                if existing is not None and not existing.get_missing_evaluations(task):
-                    done[point] = existing
-            loaded_here = False
-            if len(done) < len(points) and not task.data_loaded:
-                task.load_data()
-                loaded_here = True
-            for (model, prompt), group in groups.items():
-                memo = FullVectorMemo()
-                encoder = None
-                encoded_before = 0
-                for point in group:
-                    where = f"{point.reduction} d={point.dim}" if point.dim is not None else f"d={FULL}"
-                    progress.set_description(f"{name} | {model.split('/')[-1]} prompt={prompt} | {where}")
-                    path = paths[point]
-                    if point in done:
-                        task_result, status = done[point], "existing"
-                    else:
-                        if encoder is None:
-                            encoder = full_encoder(model, prompt)
-                            encoded_before = encoder.texts_encoded
-                        view = SweepEncoder(encoder, point.variant, metas[point], memo)
-                        outcome = evaluate_task(
-                            view,
-                            fresh_task(task),
-                            cache,
-                            metric_warnings=metric_warnings,
-                            configuration=str(point.variant),
-                            encode_kwargs={"batch_size": batch_size},
-                            show_progress_bar=False,
-                            co2_tracker=False,
-                        )
-                        if outcome.exceptions:
-                            raise RuntimeError(f"{point.variant} on {name} failed: {outcome.exceptions[0].exception}")
-                        task_result, status = outcome.task_results[0], "computed"
-                    if point.dim is None:
-                        # The full-dimension score starts every reduction's curve.
-                        reductions_here = sorted(
-                            {p.reduction for p in group if p.dim is not None and p.quantization == point.quantization}
-                        ) or [point.reduction]
-                        rows += [_row(point, task, task_result, status, path, r) for r in reductions_here]
-                    else:
-                        rows.append(_row(point, task, task_result, status, path))
-                    progress.update(1)
-                counts.append(
-                    EncodingCount(
-                        model, prompt, name, memo.requests, memo.reuses,
-                        (encoder.texts_encoded - encoded_before) if encoder is not None else 0,
-                    )
-                )
-                memo.clear()
-            metric_warnings.report(name)
-            if loaded_here:
-                task.unload_data()
+            task_rows, task_counts = run.task(task)
+            rows += task_rows
+            counts += task_counts
     finally:
         progress.close()
     return SweepResult(rows=rows, encodings=counts, output_folder=Path(output_folder))

@@ -1,7 +1,7 @@
-"""Encoder backends: what turns prompted texts into full-dimension vectors.
+"""Backends: what runs a model and turns prompted texts into full-dimension vectors.
 
 ``PromptedEncoder`` (the MTEB wrapper) is the same for every model; what differs per model family is
-the backend named by ``ModelSpec.encoder`` and registered through the ``register_encoders`` hook. A
+the backend named by ``ModelSpec.backend`` and registered through the ``register_backends`` hook. A
 backend has ``encode(texts, prompt, batch_size)``, ``embed_dim`` and ``load()``; it loads its
 weights only when it first has to encode, so a run served from the embedding cache never loads the
 model.
@@ -11,15 +11,15 @@ from __future__ import annotations
 
 
 def create_backend(spec, location: str, device: str | None = None):
-    """The backend ``spec.encoder`` names, for the weights at ``location``."""
+    """The backend ``spec.backend`` names, for the weights at ``location``."""
     import difflib
 
     from mteb_redundancy.plugins import get_registry
 
-    encoders = get_registry().encoders
-    factory = encoders.get(spec.encoder)
+    backends = get_registry().backends
+    factory = backends.get(spec.backend)
     if factory is None:
-        close = difflib.get_close_matches(spec.encoder, list(encoders), n=3)
+        close = difflib.get_close_matches(spec.backend, list(backends), n=3)
         hint = f" Did you mean {', '.join(close)}?" if close else ""
-        raise ValueError(f"Unknown encoder {spec.encoder!r}; available: {', '.join(encoders)}.{hint}")
+        raise ValueError(f"Unknown backend {spec.backend!r}; available: {', '.join(backends)}.{hint}")
     return factory(spec, location, device=device)

@@ -13,7 +13,7 @@ word. So a fast tokenizer's character offsets decide instead: a token belongs to
 as it covers a character of the text; slow tokenizers fall back on INSTRUCTOR's count. Trailing
 special tokens (SEP, EOS) are pooled with the text, as INSTRUCTOR and sentence-transformers do.
 
-``ModelSpec.encoder_options``: ``dtype`` (``float32``/``bfloat16``/``float16``).
+``ModelSpec.backend_options``: ``dtype`` (``float32``/``bfloat16``/``float16``).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ Three details decide which token that is, and are checked by the tests:
   text's vector does not depend on the batch it is in;
 - truncation cuts the text, never the template's end.
 
-``ModelSpec.encoder_options``: ``demonstrations`` (a list of ``[sentence, word]`` pairs) and
+``ModelSpec.backend_options``: ``demonstrations`` (a list of ``[sentence, word]`` pairs) and
 ``dtype`` (``float32``/``bfloat16``/``float16``; default bfloat16 on a GPU, float32 on CPU).
 """
 

@@ -26,7 +26,7 @@ class SentenceTransformerBackend:
         self.spec = spec
         self.location = location
         self.device = device
-        self.precision = resolve_precision(precision or spec.encoder_options.get("precision"), device)
+        self.precision = resolve_precision(precision or spec.backend_options.get("precision"), device)
         self._model = None
         self._lock = threading.Lock()
 

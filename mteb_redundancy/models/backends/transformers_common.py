@@ -1,5 +1,5 @@
 """What the plain-transformers backends (``prompteol``, ``instructor``) share: where and in what
-precision the model runs, how it is loaded, which ``encoder_options`` they accept, and the
+precision the model runs, how it is loaded, which ``backend_options`` they accept, and the
 length-sorted batching that keeps padding (and memory) small."""
 
 from __future__ import annotations
@@ -15,15 +15,15 @@ from mteb_redundancy.models.spec import ModelSpec
 DTYPES = ("float32", "bfloat16", "float16")
 
 
-def check_options(spec: ModelSpec, allowed: Sequence[str], encoder: str) -> Mapping[str, Any]:
-    """``spec.encoder_options``, refusing keys the encoder does not know (with the closest ones)."""
-    options = dict(spec.encoder_options)
+def check_options(spec: ModelSpec, allowed: Sequence[str], backend: str) -> Mapping[str, Any]:
+    """``spec.backend_options``, refusing keys the backend does not know (with the closest ones)."""
+    options = dict(spec.backend_options)
     for key in options:
         if key not in allowed:
             close = difflib.get_close_matches(key, allowed, n=2)
             hint = f" Did you mean {', '.join(close)}?" if close else ""
             raise ValueError(
-                f"{spec.model_id}: encoder {encoder!r} has no option {key!r}; options: {', '.join(allowed)}.{hint}"
+                f"{spec.model_id}: backend {backend!r} has no option {key!r}; options: {', '.join(allowed)}.{hint}"
             )
     dtype = options.get("dtype")
     if dtype is not None and dtype not in DTYPES:

