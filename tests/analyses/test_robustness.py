@@ -149,7 +149,7 @@ def test_a_real_run_writes_verdicts_curves_figures_and_json_from_one_encoding(mt
 
     def run():
         return run_robustness(MINILM, "prefix", out, corpora=[corpus], sizes=[12, "all"], n_resamples=20,
-                              estimators=("twonn", "isoscore"), device="cpu", embedding_cache=cache, show_progress=False)
+                              estimators=("twonn", "isoscore"), prompt_types="all", device="cpu", embedding_cache=cache, show_progress=False)
 
     result = run()
     # each distinct prompt (E5-style prefixes: "query: ", "passage: ", none) embeds the 24 texts once,
@@ -202,7 +202,8 @@ def test_sizes_below_the_corpus_encode_only_the_largest_subsample(mteb_module, t
 
     def run(sizes):
         return run_robustness(MINILM, "prefix", tmp_path / "out", corpora=[corpus], sizes=sizes, n_resamples=20,
-                              device="cpu", embedding_cache=cache, show_progress=False, write=False)
+                              estimators=("twonn", "isoscore"), device="cpu", embedding_cache=cache,
+                              show_progress=False, write=False)
 
     part = run([12])
     n_prompts = len({p for prompts in part.curves[0].prompts.values() for p in prompts})
@@ -294,3 +295,25 @@ def test_bad_input_fails_before_encoding(mteb_module, tmp_path, capsys):
     assert "Did you mean 'RedundancyWikiSmall'" in capsys.readouterr().err
     # nothing was encoded or written
     assert not out.exists() and not (tmp_path / "study").exists() and not (tmp_path / "embeddings").exists()
+
+
+def test_by_default_only_the_prompt_types_the_claims_compare_are_encoded(mteb_module, tmp_path):
+    """The verdicts compare classification and clustering with the retrieval query: by default a run
+    encodes those three types only (the document and no-prompt clouds decide nothing); an unknown type
+    or one that leaves out a claim's type is refused before any encoding."""
+    from mteb_redundancy import EmbeddingCache
+    from mteb_redundancy.analyses.robustness.engine import RobustnessError, claim_prompt_types, run_robustness
+
+    assert claim_prompt_types() == ("retrieval_query", "classification", "clustering")
+    cache = EmbeddingCache(tmp_path / "embeddings")
+    corpus = wiki_corpus("RobustnessWikiTypes", 0, 24)
+    result = run_robustness(MINILM, "instruction", tmp_path / "out", corpora=[corpus], sizes=["all"], n_resamples=20,
+                            estimators=("twonn",), device="cpu", embedding_cache=cache, show_progress=False)
+    (curve,) = result.curves
+    assert set(curve.prompts) == {"retrieval_query", "classification", "clustering"}
+    assert result.texts_encoded == len({p for ps in curve.prompts.values() for p in ps}) * 24
+    for bad in (["retrieval_query", "classification"], ["retrieval_query", "classification", "clustering", "summary"]):
+        with pytest.raises(RobustnessError):
+            run_robustness(MINILM, "instruction", tmp_path / "bad", corpora=[corpus], sizes=["all"], prompt_types=bad,
+                           embedding_cache=EmbeddingCache(tmp_path / "bad-cache"), show_progress=False)
+    assert not (tmp_path / "bad-cache").exists() or not list((tmp_path / "bad-cache").rglob("*.npy"))

@@ -34,6 +34,9 @@ def add_parser(commands) -> None:
     parser.add_argument("--sizes", nargs="+",
                         help=f"numbers of texts m, or 'all' (default: {', '.join(map(str, DEFAULT_SIZES))} below each "
                              "corpus's size, and all its texts)")
+    parser.add_argument("--prompt-types", nargs="+",
+                        help="prompt types to measure, or 'all' (default: those the claims compare: retrieval_query, "
+                             "classification, clustering)")
     parser.add_argument("--estimators", nargs="+", help="estimator names (default: every registered one)")
     add_output_options(parser, folder="the report folder", folder_default="robustness")
     parser.add_argument("--n-resamples", type=int, default=200, help="split-half resamples per interval (default: %(default)s)")
@@ -60,6 +63,7 @@ def run(args: argparse.Namespace, rest: list[str]) -> int:
             corpora=corpora or None,
             sizes=split_list(args.sizes) or None,
             estimators=split_list(args.estimators) or None,
+            prompt_types=split_list(args.prompt_types) or None,
             n_resamples=args.n_resamples,
             batch_size=args.batch_size,
             device=args.device,

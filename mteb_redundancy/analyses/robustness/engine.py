@@ -202,16 +202,42 @@ def check_robustness(
     return RobustnessPlan(model, prompt, variant, out, estimators, plans)
 
 
-def _prompts_by_type(task, encoder) -> tuple[dict[str, Any], dict[str, list[str]]]:
-    """The task's distinct prompts (keyed as the Redundancy task keys its clouds) and each prompt type's."""
+def claim_prompt_types() -> tuple[str, ...]:
+    """The prompt types the claims compare: what a run measures unless told to measure every type."""
+    return tuple(dict.fromkeys(t for claim in CLAIMS for t in (claim.reference, claim.prompt_type)))
+
+
+def _prompts_by_type(task, encoder, prompt_types: Sequence[str] | None) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """The task's distinct prompts (keyed as the Redundancy task keys its clouds) and each prompt type's,
+    for ``prompt_types`` (``None``: every type the task measures)."""
     prompts: dict[str, Any] = {}
     types: dict[str, list[str]] = {}
     for source, prompt in task.source_prompts(encoder):
+        if prompt_types is not None and source.prompt_type not in prompt_types:
+            continue
         key = prompt.apply("{text}")
         prompts.setdefault(key, prompt)
         if key not in types.setdefault(source.prompt_type, []):
             types[source.prompt_type].append(key)
     return prompts, types
+
+
+def _checked_prompt_types(prompt_types, plan: RobustnessPlan) -> tuple[str, ...] | None:
+    """The prompt types to measure (``None``: all), checked against every corpus before any encoding."""
+    if prompt_types is None:
+        return claim_prompt_types()
+    if prompt_types == "all" or list(prompt_types) == ["all"]:
+        return None
+    prompt_types = tuple(prompt_types)
+    missing = [t for t in claim_prompt_types() if t not in prompt_types]
+    if missing:
+        raise RobustnessError(f"The claims compare {', '.join(claim_prompt_types())}; add {', '.join(missing)} to the prompt types.")
+    for corpus in plan.corpora:
+        unknown = [t for t in prompt_types if t not in corpus.task.prompt_types]
+        if unknown:
+            raise RobustnessError(f"{corpus.name} measures no prompt type {', '.join(map(repr, unknown))}; "
+                                  f"its types: {', '.join(corpus.task.prompt_types)}.")
+    return prompt_types
 
 
 def run_robustness(
@@ -222,6 +248,7 @@ def run_robustness(
     corpora: Sequence | None = None,
     sizes: Sequence | None = None,
     estimators: Sequence[str] | None = None,
+    prompt_types: Sequence[str] | str | None = None,
     n_resamples: int = 200,
     seed: int = 0,
     confidence: float = 0.95,
@@ -236,12 +263,15 @@ def run_robustness(
     """Size curves and verdicts of ``model`` under ``prompt`` on each corpus; with ``write``, the
     report folder ``out`` (``report.write_report``). ``corpora`` default to :func:`default_corpora`,
     ``sizes`` to :data:`DEFAULT_SIZES` below each corpus's size plus all its texts, ``estimators`` to
-    every registered one. ``encoder`` reuses a loaded encoder of the same variant (the study's)."""
+    every registered one, ``prompt_types`` to those the claims compare (:func:`claim_prompt_types`: the
+    other types' encodings decide no verdict; ``"all"`` measures every type the corpus has).
+    ``encoder`` reuses a loaded encoder of the same variant (the study's)."""
     from tqdm.auto import tqdm
 
     from mteb_redundancy.models.variants import get_encoder
 
     plan = check_robustness(model, prompt, out, corpora=corpora, sizes=sizes, estimators=estimators)
+    prompt_types = _checked_prompt_types(prompt_types, plan)
     if isinstance(n_resamples, bool) or not isinstance(n_resamples, int) or n_resamples < 2:
         raise RobustnessError(f"n_resamples must be a whole number of at least 2 (200 or more for 95% intervals), got {n_resamples!r}.")
     if not 0.0 < float(confidence) < 1.0:
@@ -254,7 +284,7 @@ def run_robustness(
     with tqdm(total=sum(len(c.sizes) for c in plan.corpora), desc="robustness: size curves", unit="size",
               disable=not show_progress) as progress:
         for corpus in plan.corpora:
-            prompts, types = _prompts_by_type(corpus.task, encoder)
+            prompts, types = _prompts_by_type(corpus.task, encoder, prompt_types)
             # Every subsample lies inside the largest one, so only its texts are encoded; the other
             # rows stay zero and are never read (the subsamples are the same as with every text encoded).
             needed = nested_subsamples(len(corpus.texts), [max(corpus.sizes)])[0]
@@ -272,6 +302,7 @@ def run_robustness(
     settings = {
         "model": plan.model,
         "prompt_style": plan.prompt,
+        "prompt_types": list(prompt_types) if prompt_types is not None else "all",
         "precision": encoder.precision,
         "scheme": curves[0].points[0]["scheme"],
         "n_resamples": n_resamples,
