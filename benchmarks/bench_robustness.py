@@ -49,10 +49,10 @@ def parse_args(argv=None):
 
 
 def distinct_prompts(plan, encoder) -> dict[str, list]:
-    """Per corpus, its distinct prompts (as ``robustness`` embeds them)."""
-    from mteb_redundancy.analyses.robustness.engine import _prompts_by_type
+    """Per corpus, its distinct prompts (as ``robustness`` embeds them: the prompt types its claims compare)."""
+    from mteb_redundancy.analyses.robustness.engine import _prompts_by_type, claim_prompt_types
 
-    return {c.name: list(_prompts_by_type(c.task, encoder)[0].values()) for c in plan.corpora}
+    return {c.name: list(_prompts_by_type(c.task, encoder, claim_prompt_types())[0].values()) for c in plan.corpora}
 
 
 def encoded_texts(corpus) -> list[str]:

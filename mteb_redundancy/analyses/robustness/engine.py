@@ -207,7 +207,7 @@ def claim_prompt_types() -> tuple[str, ...]:
     return tuple(dict.fromkeys(t for claim in CLAIMS for t in (claim.reference, claim.prompt_type)))
 
 
-def _prompts_by_type(task, encoder, prompt_types: Sequence[str] | None) -> tuple[dict[str, Any], dict[str, list[str]]]:
+def _prompts_by_type(task, encoder, prompt_types: Sequence[str] | None = None) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """The task's distinct prompts (keyed as the Redundancy task keys its clouds) and each prompt type's,
     for ``prompt_types`` (``None``: every type the task measures)."""
     prompts: dict[str, Any] = {}
