@@ -690,6 +690,15 @@ def _split_values(
         if estimator is _ISOSCORE:  # IsoScore's splits come at once from the Gram matrix
             full = float(iso_values[0])
             sets[:, : len(masks)] = iso_values[1:].reshape(len(masks), R).T
+        elif estimator.on_rows is not None:  # the estimator's own per-subset path, set up once per cloud
+            full = _value(estimator, X, lists, None)[0]
+            on_rows = estimator.on_rows(X)
+            for h, mask in enumerate(masks):
+                for r in range(R):
+                    try:
+                        sets[r, h] = on_rows(mask[:, r])
+                    except ValueError:
+                        sets[r, h] = np.nan  # a degenerate subset: a failed split, as in _value
         else:
             full, count = _value(estimator, X, lists, None)
             fallbacks += count

@@ -55,6 +55,28 @@ def _compute(X: Any, neighbours: Any = None) -> float:
     return float(lpca(X))
 
 
+def _on_rows(X: Any):
+    """lPCA of any subset of X's rows from one Gram matrix of the centred rows: a subset's own centring
+    is a double centring of its block (the same non-zero spectrum as its covariance, to rounding), so
+    each subset costs one symmetric eigenvalue problem instead of a product with every coordinate."""
+    arr = as_float_matrix(X, purpose="lPCA")
+    centred = arr - arr.mean(axis=0)
+    gram = centred @ centred.T
+
+    def on(rows: np.ndarray) -> float:
+        block = gram[np.ix_(rows, rows)]
+        if block.shape[0] > arr.shape[1]:  # more rows than coordinates: the covariance is the smaller problem
+            return _compute(arr[rows])
+        means = block.mean(axis=0)
+        block = block - means[None, :] - means[:, None] + means.mean()
+        variances = np.linalg.eigvalsh(block)[::-1]
+        if not variances[0] > 0:
+            raise ValueError("All points of the subset are identical; lPCA is undefined.")
+        return float(np.count_nonzero(variances > DEFAULT_ALPHA * variances[0]))
+
+    return on
+
+
 ESTIMATOR = Estimator(
     name="lpca",
     label="lPCA ID",
@@ -64,4 +86,5 @@ ESTIMATOR = Estimator(
     scale_free=True,
     reference="skdim.id.lPCA().fit(X).dimension_ on all rows: ver='FO', alphaFO=0.05, center=True (Fukunaga & Olsen 1971)",
     digits=0,
+    on_rows=_on_rows,
 )

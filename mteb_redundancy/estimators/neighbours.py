@@ -431,7 +431,13 @@ class NeighbourLists:
             D += sq[None, :]
             D += sq[block, None]
             D[np.arange(block.size), block] = np.nan  # never selected, even under an infinite limit
-            limit = upper[start : start + step] ** 2 * (1 + 1e-9) + self._bound64[sel[block]]
+            bound = self._bound64[sel[block]]
+            limit = upper[start : start + step] ** 2 * (1 + 1e-9) + bound
+            # Without a listed k-th distance, the k-th smallest screened value bounds it: k points screen
+            # at most that, so the true k-th squared distance is at most it plus the bound, and every
+            # point within that screens at most it plus twice the bound. Only those are measured.
+            kth = np.partition(D, k - 1, axis=1)[:, k - 1]  # NaN (the point itself) sorts last
+            limit = np.minimum(limit, np.maximum(kth, 0.0) * (1 + 1e-9) + 2.0 * bound)
             pr, pc = np.nonzero(D <= limit[:, None])
             del D
             d = np.empty(pr.size)

@@ -44,6 +44,10 @@ class Estimator:
         The reference implementation it equals and the settings used.
     digits : int
         Decimals when printed.
+    on_rows : callable or None
+        Optional fast path for the many row subsets of an interval: ``on_rows(X)`` returns a function
+        of a boolean row mask giving exactly ``compute(X[mask])``, from work done once per cloud (lPCA
+        reuses one Gram matrix). Without it each subset is computed from scratch.
     """
 
     name: str
@@ -54,6 +58,7 @@ class Estimator:
     scale_free: bool = True
     reference: str = ""
     digits: int = 2
+    on_rows: Callable | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name or self.name != self.name.lower() or not self.name.isidentifier():

@@ -315,3 +315,20 @@ def test_a_plugins_estimator_appears_in_a_redundancy_result_with_its_interval(
     from mteb_redundancy.analyses.redundancy.uncertainty import finding
 
     assert "MLE ID (10 neighbours)" in finding(scores["uncertainty"], "none")
+
+
+def test_lpca_on_row_subsets_equals_lpca_recomputed_on_each_subset():
+    """The intervals' fast path (one Gram matrix per cloud, double-centred blocks) gives exactly the
+    count lPCA gives on the subset's own rows, with more rows or more coordinates than the other."""
+    import numpy as np
+
+    from mteb_redundancy.estimators.lpca import ESTIMATOR, lpca
+
+    rng = np.random.default_rng(3)
+    for m, n in ((400, 96), (120, 300)):
+        X = np.tanh(rng.standard_normal((m, 12)) @ rng.standard_normal((12, n))) + 0.05 * rng.standard_normal((m, n))
+        on_rows = ESTIMATOR.on_rows(X)
+        for share in (0.25, 0.5, 0.9):
+            for _ in range(20):
+                rows = rng.random(m) < share
+                assert on_rows(rows) == lpca(X[rows])
