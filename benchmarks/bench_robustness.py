@@ -21,6 +21,7 @@ Writes ``--output`` (benchmarks/results/robustness.md).
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 import tempfile
@@ -168,7 +169,7 @@ def main(argv=None) -> int:
         "",
         f"Model `{full.variant}`, precision {encoder.precision}, {len(next(iter(prompts.values())))} distinct prompts per corpus. "
         f"Corpora: {corpora}. Estimators: {', '.join(full.estimators)}; {args.n_resamples} split-half resamples per interval. "
-        "Machine: 2 CPU cores shared with other work (loaded).",
+        f"Machine: {os.cpu_count()} CPU cores, 1-min load average {os.getloadavg()[0]:.1f} at the end.",
         "",
         "Naive way: a separate run per corpus, size and prompt, each encoding its own m texts (cache off) and computing its "
         "statistics. It was measured on the small configuration only; its cost on the full configuration is **extrapolated** "
