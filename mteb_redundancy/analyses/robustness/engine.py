@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from mteb_redundancy.analyses.robustness import registry
 from mteb_redundancy.analyses.robustness.curves import SUBSAMPLE_SEED, SizeCurve, nested_subsamples, size_curve
 from mteb_redundancy.analyses.robustness.verdicts import CLAIMS, COVERS, Verdict, claim_verdicts
+from mteb_redundancy.plugins import get_estimator, registered_estimators
 
 DEFAULT_SIZES = (250, 500, 1000, 2000, 5000, 10000)
 ALL = "all"  # a size meaning every distinct text of the corpus
@@ -25,6 +25,16 @@ ALL = "all"  # a size meaning every distinct text of the corpus
 
 class RobustnessError(ValueError):
     """A robustness run that cannot go as asked; raised before anything is encoded."""
+
+
+# paired_bootstrap splits m texts into two halves of floor(m / 2) and needs 4 per half
+SPLIT_HALF_MINIMUM = 8
+
+
+def minimum_texts(name: str) -> int:
+    """The fewest distinct texts an interval of the estimator ``name`` can be computed from: each split
+    half must hold more points than the neighbours the estimator asks of each point."""
+    return max(SPLIT_HALF_MINIMUM, 2 * (get_estimator(name).n_neighbors + 1))
 
 
 def corpus_names() -> list[str]:
@@ -86,7 +96,7 @@ class RobustnessResult:
         return {
             "variant": self.variant,
             **self.settings,
-            "estimators": [{"name": e, "label": registry.label(e)} for e in self.estimators],
+            "estimators": [{"name": e, "label": get_estimator(e).label} for e in self.estimators],
             "claims": [{"name": c.name, "prompt_type": c.prompt_type, "reference": c.reference, "direction": c.direction} for c in CLAIMS],
             "intervals_cover": COVERS,
             "corpora": [curve.to_dict() for curve in self.curves],
@@ -118,11 +128,11 @@ def parse_sizes(values: Sequence) -> list[int | str]:
 
 
 def _corpus_sizes(name: str, n: int, sizes: Sequence | None, estimators: Sequence[str]) -> list[int]:
-    need = {e: registry.minimum_texts(e) for e in estimators}
+    need = {e: minimum_texts(e) for e in estimators}
     short = [e for e in estimators if n < need[e]]
     if short:
         raise RobustnessError(
-            f"{name} has {n} distinct texts; {', '.join(f'{registry.label(e)} needs at least {need[e]}' for e in short)} "
+            f"{name} has {n} distinct texts; {', '.join(f'{get_estimator(e).label} needs at least {need[e]}' for e in short)} "
             "(each split half must hold enough points). Use a larger corpus or leave that estimator out."
         )
     if sizes is None:
@@ -138,7 +148,7 @@ def _corpus_sizes(name: str, n: int, sizes: Sequence | None, estimators: Sequenc
     if too_small:
         raise RobustnessError(
             f"m = {too_small[0]} is too few texts for the split-half intervals of "
-            f"{', '.join(registry.label(e) for e in estimators if need[e] > too_small[0])} (at least {floor})."
+            f"{', '.join(get_estimator(e).label for e in estimators if need[e] > too_small[0])} (at least {floor})."
         )
     return chosen
 
@@ -161,7 +171,7 @@ def check_robustness(
     from mteb_redundancy.models.names import VariantName
     from mteb_redundancy.models.variants import UnknownModelError, canonical_name
 
-    known = registry.estimator_names()
+    known = tuple(estimator.name for estimator in registered_estimators())
     estimators = tuple(dict.fromkeys(estimators)) if estimators else known
     for name in estimators:
         if name not in known:

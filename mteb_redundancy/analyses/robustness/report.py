@@ -10,7 +10,7 @@ from pathlib import Path
 
 from mteb_redundancy._io import atomic_write_text, csv_text, markdown_table, new_figure, save_figure, shared_legend
 from mteb_redundancy.analyses.redundancy.report import COLUMN_TITLES
-from mteb_redundancy.analyses.robustness import registry
+from mteb_redundancy.plugins import get_estimator
 from mteb_redundancy.analyses.robustness.verdicts import CLAIMS, COVERS, HOLDS, REVERSED, UNDECIDED
 
 FILES = ("robustness.md", "verdicts.csv", "size_curves.csv", "size_curves.png", "verdicts.png", "robustness.json")
@@ -41,9 +41,9 @@ def verdict_table(result, fmt: str = "md") -> str:
     header = ["corpus", "estimator", "m", "claim", "difference (type - query)", f"{pct} CI", "verdict"]
     body = []
     for v in result.verdicts:
-        d = registry.digits(v.estimator)
+        d = get_estimator(v.estimator).digits
         note = " (same prompts)" if v.same_prompts else ""
-        body.append([v.corpus, registry.label(v.estimator), v.m, v.claim, _number(v.estimate, d),
+        body.append([v.corpus, get_estimator(v.estimator).label, v.m, v.claim, _number(v.estimate, d),
                      f"[{_number(v.low, d)}, {_number(v.high, d)}]", f"**{v.verdict}**{note}"])
     return markdown_table(header, body, align=["left", "left", "right", "left", "right", "right", "left"])
 
@@ -68,14 +68,14 @@ def curves_table(result, fmt: str = "md") -> str:
     for curve in result.curves:
         types = list(curve.prompts)
         for estimator in result.estimators:
-            d = registry.digits(estimator)
+            d = get_estimator(estimator).digits
             series = {t: curve.series(t, estimator) for t in types}
             body = [
                 [point["m"], *(f"{_number(s[i]['estimate'], d)} [{_number(s[i]['low'], d)}, {_number(s[i]['high'], d)}]"
                                for s in series.values())]
                 for i, point in enumerate(series[types[0]])
             ]
-            parts += [f"**{curve.corpus}, {registry.label(estimator)}** (value [{pct} CI])", "",
+            parts += [f"**{curve.corpus}, {get_estimator(estimator).label}** (value [{pct} CI])", "",
                       markdown_table(["m", *(COLUMN_TITLES.get(t, t) for t in types)], body), ""]
     return "\n".join(parts)
 
@@ -109,9 +109,9 @@ def curves_figure(result):
             ax.xaxis.set_major_locator(FixedLocator(curve.sizes))
             ax.xaxis.set_major_formatter(FixedFormatter([str(m) for m in curve.sizes]))
             ax.xaxis.set_minor_locator(NullLocator())
-            ax.set_title(f"{curve.corpus}: {registry.label(estimator)}", fontsize="medium")
+            ax.set_title(f"{curve.corpus}: {get_estimator(estimator).label}", fontsize="medium")
             ax.set_xlabel("m (texts; nested subsamples)")
-            ax.set_ylabel(registry.label(estimator))
+            ax.set_ylabel(get_estimator(estimator).label)
             ax.grid(alpha=0.3)
     fig.suptitle(
         f"{result.variant}: statistics against the number of texts m\nBands: {_pct(result.settings['confidence'])} "
@@ -142,7 +142,7 @@ def verdict_grid(result):
     ax.imshow(grid, cmap=ListedColormap([COLOURS[HOLDS], COLOURS[REVERSED], COLOURS[UNDECIDED]]), vmin=0, vmax=2, aspect="auto")
     for (i, j), mark in marks.items():
         ax.text(j, i, mark, ha="center", va="center", fontsize="small")
-    ax.set_yticks(range(len(rows)), [f"{claim}: {registry.label(e)}" for claim, e in rows], fontsize="small")
+    ax.set_yticks(range(len(rows)), [f"{claim}: {get_estimator(e).label}" for claim, e in rows], fontsize="small")
     ax.set_xticks(range(len(columns)), [f"{corpus}  m={m}" for corpus, m in columns], rotation=90, fontsize="small")
     ax.set_xticks([j - 0.5 for j in range(1, len(columns))], minor=True)
     ax.set_yticks([i - 0.5 for i in range(1, len(rows))], minor=True)
@@ -164,7 +164,7 @@ def summary_lines(result) -> list[str]:
         for estimator in result.estimators:
             found = [v for v in result.verdicts if v.claim == claim.name and v.estimator == estimator]
             counts = ", ".join(f"{k} {sum(v.verdict == k for v in found)}" for k in (HOLDS, REVERSED, UNDECIDED))
-            lines.append(f"- {claim.name}, {registry.label(estimator)}: {counts} (of {len(found)} corpus and m pairs)")
+            lines.append(f"- {claim.name}, {get_estimator(estimator).label}: {counts} (of {len(found)} corpus and m pairs)")
     return lines
 
 
@@ -195,7 +195,7 @@ def write_report(result) -> list[Path]:
     lines = [
         f"# Robustness: {result.variant}",
         "",
-        f"Corpora: {corpora}. Estimators: {', '.join(registry.label(e) for e in result.estimators)}. "
+        f"Corpora: {corpora}. Estimators: {', '.join(get_estimator(e).label for e in result.estimators)}. "
         f"Each smaller set of texts lies inside each larger one (the first m of one seeded permutation); every "
         f"prompt embedded the corpus once.",
         "",
