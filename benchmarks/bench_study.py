@@ -1,6 +1,6 @@
 """The full `study` for one model, against the naive way (one `mteb run` per variant and task).
 
-    python benchmarks/bench_study.py [--model nomic-ai/nomic-embed-text-v1.5] [--prompt prefix]
+    python benchmarks/bench_study.py [--model nomic-ai/nomic-embed-text-v1.5] [--prompt prefix] [--work DIR]
 
 Runs `run_study` with an empty embedding cache, then again (which must encode nothing), and counts
 what the naive way encodes: every (reduction, d) variant of the sweep as its own `mteb run`, each
@@ -24,6 +24,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", default="nomic-ai/nomic-embed-text-v1.5")
     parser.add_argument("--prompt", default="prefix")
+    parser.add_argument("--work", default=None, help="keep the study (report, results, embeddings) here; default: a new temporary folder")
     args = parser.parse_args()
 
     import mteb  # noqa: F401  (registers the models and tasks)
@@ -32,7 +33,9 @@ def main() -> None:
     from mteb_redundancy.analyses.study.engine import run_study
     from mteb_redundancy.models.precision import resolve_precision
 
-    work = Path(tempfile.mkdtemp(prefix="bench-study-"))
+    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="bench-study-"))
+    if (work / "embeddings").exists() or (work / "study").exists():
+        raise SystemExit(f"{work} already holds a study: give an empty or new --work folder (the run must be cold)")
     cache = EmbeddingCache(work / "embeddings")
     start = time.perf_counter()
     cold = run_study(args.model, args.prompt, work / "study", embedding_cache=cache, show_progress=False)
