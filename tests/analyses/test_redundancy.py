@@ -180,3 +180,57 @@ def test_paper_rows_only_beside_the_configuration_the_paper_measured():
         "Alibaba-NLP/gte-Qwen2-7B-instruct (prompt=none)",
     ):
         assert not paper_rows(other), other
+
+
+def test_the_table_has_every_estimator_and_states_each_verdict_with_its_corpus_m_and_estimator(prefix_run, prefix_scores):
+    from mteb_redundancy.analyses.redundancy.report import load_rows, report
+    from mteb_redundancy.plugins import registered_estimators
+
+    text = report(load_rows(prefix_run, TASK))
+    for estimator in registered_estimators():  # a table per estimator the result holds, not only ID and IsoScore
+        assert f"### {estimator.label} ({TASK})" in text
+    rows = list(csv.reader(io.StringIO(report(load_rows(prefix_run, TASK), "csv"))))
+    assert {r[0] for r in rows[1:]} == {e.name for e in registered_estimators()}
+    (mle_row,) = [r for r in rows if r[0] == "mle"]
+    assert float(mle_row[2]) == pytest.approx(prefix_scores["mle_retrieval_query"], abs=1e-4)
+
+    section = text.split("### Tsukagoshi & Sasano's claims")[1].split("### Paired comparisons")[0]
+    assert f"{PREFIX}, {TASK}, m = {N_TEXTS}:" in section and "robustness" in section and "verdicts.png" in section
+    cells = _claim_cells(section)
+    assert set(cells) == {"classification below query", "clustering below query"}
+    # all-MiniLM's E5-style prefixes give classification and clustering the query's own "query: " prompt
+    prompts = {t: {e["prompt"] for e in figures["per_instruction"]} for t, figures in prefix_scores["prompt_types"].items()}
+    assert prompts["classification"] == prompts["clustering"] == prompts["retrieval_query"]
+    assert all(cell == "undecided (same prompts: 0 by construction)" for row in cells.values() for cell in row.values())
+
+
+def _claim_cells(section: str) -> dict[str, dict[str, str]]:
+    lines = [line for line in section.splitlines() if line.startswith("|") and not line.startswith("| ---")]
+    header = [c.strip() for c in lines[0].split("|")[1:-1]]
+    return {cells[0]: dict(zip(header[1:], cells[1:])) for cells in ([c.strip() for c in line.split("|")[1:-1]] for line in lines[1:])}
+
+
+def test_the_claims_table_gives_holds_reversed_and_undecided_where_the_answer_is_known():
+    from mteb_redundancy.analyses.redundancy.report import RedundancyRow, claim_table
+    from mteb_redundancy.analyses.redundancy.uncertainty import type_uncertainty
+    from mteb_redundancy.plugins import get_estimator
+
+    rng = np.random.default_rng(0)
+    m = 600
+    cube = lambda k: np.hstack([rng.uniform(size=(m, k)), np.zeros((m, 12 - k))])  # uniform on a k-cube in R^12
+    clouds = {"q": cube(6), "c": cube(3), "k": cube(10)}  # classification: ID 3 < 6; clustering: ID 10 > 6
+    types = {"retrieval_query": ["q"], "classification": ["c"], "clustering": ["k"]}
+    twonn = get_estimator("twonn")
+    uncertainty = type_uncertainty(clouds, types, n_resamples=40, estimators=[twonn])
+    figures = {t: {"twonn": 1.0, "per_instruction": [{"prompt": f"{t}: {{text}}"}]} for t in types}
+    row = RedundancyRow("synthetic", "Cubes", {"prompt_types": figures, "uncertainty": uncertainty})
+    cells = _claim_cells("\n".join(claim_table([row])))
+    assert cells["classification below query"]["TwoNN ID"].startswith("holds (-")
+    assert cells["clustering below query"]["TwoNN ID"].startswith("reversed (+")
+    # the same cloud under two prompt types: the interval of the difference is [0, 0]
+    same = type_uncertainty({"q": clouds["q"], "c": clouds["c"]}, {"retrieval_query": ["q"], "classification": ["c"], "clustering": ["q"]},
+                            n_resamples=40, estimators=[twonn])
+    figures["clustering"]["per_instruction"] = [{"prompt": "q"}]
+    row = RedundancyRow("synthetic", "Cubes", {"prompt_types": figures, "uncertainty": same})
+    cells = _claim_cells("\n".join(claim_table([row])))
+    assert cells["clustering below query"]["TwoNN ID"].startswith("undecided (+0.00 [+0.00, +0.00])")

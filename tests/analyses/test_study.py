@@ -151,3 +151,20 @@ def test_the_table_shows_the_papers_row_beside_a_measured_one_and_never_mixes_th
     assert len(measured) == 2 and "10.00" in measured[0]  # ID table and IsoScore table
     csv_text = report([row], "csv")
     assert "34.7400" in csv_text and "measured" in csv_text and "Tsukagoshi & Sasano" in csv_text
+
+
+@pytest.mark.parametrize("precision", ["float32", "bfloat16"])
+def test_the_studys_redundancy_table_shows_the_papers_row_only_beside_a_float32_run(mteb_module, tmp_path, precision):
+    from mteb_redundancy.analyses.redundancy.measure import PROMPT_TYPES
+    from mteb_redundancy.analyses.study.engine import StudyResult
+    from mteb_redundancy.analyses.study.report import _redundancy_section
+
+    figures = {t: {"twonn": 10.0 + i, "isoscore": 0.1, "n_points": 1000, "n_dims": 768, "gaussian_isoscore": 0.5}
+               for i, t in enumerate(PROMPT_TYPES)}
+    result = StudyResult(out=tmp_path, variant="nomic-ai/nomic-embed-text-v1.5 (prompt=prefix)", precision=precision,
+                         redundancy={"prompt_types": figures})
+    text = "\n".join(_redundancy_section(result, mteb_module.get_task("RedundancyWikiSmall"))[0])
+    if precision == "float32":
+        assert "(paper)" in text and "34.74" in text
+    else:  # the study ran in bfloat16: its row says so, and the paper's float32 figures stay out
+        assert "(prompt=prefix, precision=bfloat16) |" in text and "34.74" not in text and "| nomic-ai/nomic-embed-text-v1.5 (paper)" not in text

@@ -310,3 +310,19 @@ def test_several_models_share_one_figure():
     # Mean over the task type's tasks: model b has two classification tasks.
     assert list(lines["b · prompt=none · first"].get_ydata()) == pytest.approx([50.0, 80.0])
     assert [t.get_text() for t in ax.get_xticklabels()] == ["8", "384\n(full)", "768\n(full)"]
+
+
+def test_the_markdown_has_per_task_tables_only_where_a_type_has_more_than_one_task():
+    from mteb_redundancy.analyses.sweep.engine import SweepResult, SweepRow
+
+    def row(task, task_type, dim, score):
+        return SweepRow("m", "none", "first", dim, 8, dim == 8, task, task_type, "accuracy", score, f"m (dim={dim})", "computed", "")
+
+    one_each = SweepResult([row("A", "Classification", d, 0.5 + d / 100) for d in (4, 8)] + [row("B", "STS", d, 0.2) for d in (4, 8)])
+    text = one_each.to_markdown()
+    assert "## Score per task" not in text and "Classification: A" in text and "STS: B" in text
+    assert "| 54.00 | 58.00 |" in text  # the type's mean is its one task's score
+    two = SweepResult(one_each.rows + [row("C", "Classification", d, 0.1) for d in (4, 8)])
+    text = two.to_markdown()
+    assert "## Score per task" in text and "### A (accuracy)" in text and "### C (accuracy)" in text
+    assert "| 32.00 | 34.00 |" in text  # Classification's mean of A and C at d = 4 and 8

@@ -1,4 +1,5 @@
-"""``mteb-redundancy redundancy-table`` and ``redundancy-plot``: Tsukagoshi & Sasano's Tables 1-2 from result folders."""
+"""``mteb-redundancy redundancy-table`` and ``redundancy-plot``: Tsukagoshi & Sasano's Tables 1-2 (and every other
+registered estimator's table) from result folders."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def _plot(args: argparse.Namespace, rest: list[str]) -> int:
 
 
 def add_parser(commands) -> None:
-    table = commands.add_parser("redundancy-table", help="ID and IsoScore per model and prompt type (Markdown or CSV)")
+    table = commands.add_parser("redundancy-table", help="each estimator's figures per model and prompt type, and the verdicts on the paper's claims (Markdown or CSV)")
     add_output_options(table, folder=READ_FROM, table="also write the table to this file")
     table.add_argument("--task", default="RedundancyWiki")
     table.add_argument("--format", choices=("md", "csv"), default="md")

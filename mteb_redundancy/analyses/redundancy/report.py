@@ -58,10 +58,46 @@ def _interval(row: RedundancyRow, measure: str, prompt_type: str) -> dict | None
     return row.scores.get("uncertainty", {}).get("prompt_types", {}).get(prompt_type, {}).get(measure)
 
 
+@dataclass(frozen=True)
+class Statistic:
+    name: str
+    label: str
+    digits: int
+
+
+# Results written before the estimator registry hold TwoNN and IsoScore only, and no list of statistics.
+_FIRST_STATISTICS = (Statistic("twonn", "TwoNN ID", 2), Statistic("isoscore", "IsoScore", 4))
+# The paper's tables: its column of (ID, IsoScore) per statistic.
+_PAPER_COLUMN = {"twonn": 0, "isoscore": 1}
+
+
+def statistics(rows: list[RedundancyRow]) -> list[Statistic]:
+    """Every statistic the rows hold, in the order their results list them (each result records its
+    estimators' names, labels and digits); then any registered estimator whose values appear."""
+    from mteb_redundancy.plugins import registered_estimators
+
+    found: dict[str, Statistic] = {}
+    for row in rows:
+        for entry in row.scores.get("uncertainty", {}).get("statistics") or []:
+            found.setdefault(entry["name"], Statistic(entry["name"], entry["label"], int(entry["digits"])))
+    for candidate in [*_FIRST_STATISTICS, *(Statistic(e.name, e.label, e.digits) for e in registered_estimators())]:
+        if any(row.value(candidate.name, t) is not None for row in rows for t in PROMPT_TYPES):
+            found.setdefault(candidate.name, candidate)
+    return list(found.values())
+
+
+def _statistic(rows: list[RedundancyRow], measure: str) -> Statistic:
+    for statistic in [*statistics(rows), *_FIRST_STATISTICS]:
+        if statistic.name == measure:
+            return statistic
+    raise ValueError(f"No result here holds the statistic {measure!r}; these do: {', '.join(s.name for s in statistics(rows))}.")
+
+
 def _cells(rows: list[RedundancyRow], measure: str, *, csv_columns: bool = False) -> tuple[list[str], list[list[str]]]:
-    """One row per model (the value with its interval), then the paper's row for that model."""
-    digits = 2 if measure == "twonn" else 4
-    column = 0 if measure == "twonn" else 1
+    """One row per model (the value with its interval), then the paper's row for that model (ID and
+    IsoScore only: the paper measured no other statistic)."""
+    digits = _statistic(rows, measure).digits
+    column = _PAPER_COLUMN.get(measure)
     titles = [COLUMN_TITLES[t] for t in PROMPT_TYPES]
     if csv_columns:
         titles = [f"{title}{suffix}" for title in titles for suffix in ("", "_low", "_high")]
@@ -80,7 +116,7 @@ def _cells(rows: list[RedundancyRow], measure: str, *, csv_columns: bool = False
             else:
                 cells.append(f"{value:.{digits}f}" + (f" [{low:.{digits}f}, {high:.{digits}f}]" if low is not None else ""))
         body.append([row.model, *cells, str(first["n_points"]), str(first["n_dims"]), "measured"])
-        paper = paper_figures(row.model) if paper_configuration(row.model) else None
+        paper = paper_figures(row.model) if column is not None and paper_configuration(row.model) else None
         if paper:
             base = row.model.split(" (")[0]
             derived = DERIVED_TYPES.get(base, ())
@@ -97,8 +133,9 @@ def _cells(rows: list[RedundancyRow], measure: str, *, csv_columns: bool = False
 
 
 def table(rows: list[RedundancyRow], measure: str) -> str:
-    """A Markdown table of ``measure`` ("twonn" or "isoscore"): a row per model, a column per prompt
-    type, each value with its interval; the paper's figures for the same model on a row of their own."""
+    """A Markdown table of ``measure`` (a registered estimator's name: "twonn", "isoscore", "mle", ...):
+    a row per model, a column per prompt type, each value with its interval; the paper's figures for
+    the same model on a row of their own (ID and IsoScore)."""
     header, body = _cells(rows, measure)
     return markdown_table(header, body, align=["left"] + ["right"] * (len(header) - 2) + ["left"])
 
@@ -116,13 +153,63 @@ def findings(rows: list[RedundancyRow]) -> list[str]:
     return lines
 
 
+def claim_table(rows: list[RedundancyRow]) -> list[str]:
+    """Per model, Tsukagoshi & Sasano's claims (classification and clustering below the retrieval
+    query) per estimator: holds, reversed or undecided from the paired interval, each stated with the
+    corpus, m and estimator it was measured at. Empty for results without intervals or without the
+    three prompt types."""
+    from mteb_redundancy.analyses.robustness.verdicts import CLAIMS, claim_verdicts
+
+    lines = []
+    for row in rows:
+        uncertainty = row.scores.get("uncertainty")
+        types = row.scores.get("prompt_types", {})
+        if not uncertainty or not all(c.prompt_type in types and c.reference in types for c in CLAIMS):
+            continue
+        stats = [s for s in statistics([row]) if any(s.name in d for d in uncertainty.get("differences", []))]
+        prompts = {t: sorted({e.get("prompt", "") for e in types[t].get("per_instruction", [])}) for t in types}
+        verdicts = claim_verdicts(uncertainty, corpus=row.task, estimators=[s.name for s in stats], prompts=prompts)
+        by_key = {(v.claim, v.estimator): v for v in verdicts}
+        header = ["claim", *(s.label for s in stats)]
+        body = []
+        for claim in dict.fromkeys(v.claim for v in verdicts):
+            cells = []
+            for s in stats:
+                v = by_key[(claim, s.name)]
+                d = max(s.digits, 2)  # a difference of means of integer estimates (lPCA) is not an integer
+                if v.same_prompts:
+                    cells.append(f"{v.verdict} (same prompts: 0 by construction)")
+                else:
+                    estimate, low, high = (x + 0.0 for x in (v.estimate, v.low, v.high))  # -0.0 reads +0.00
+                    cells.append(f"{v.verdict} ({estimate:+.{d}f} [{low:+.{d}f}, {high:+.{d}f}])")
+            body.append([claim, *cells])
+        m = int(uncertainty["n_points"])
+        lines += [
+            f"{row.model}, {row.task}, m = {m}:",
+            "",
+            markdown_table(header, body),
+            "",
+            f"Each verdict is the paired difference (type minus query) with its {covers(uncertainty['confidence'], m)} on "
+            f"{row.task}, for the estimator of its column: **holds** when the interval excludes 0 in the paper's direction, "
+            "**reversed** when it excludes 0 the other way, **undecided** when it includes 0. A verdict holds for this corpus, "
+            "this m and this estimator, not for the paper's finding in general: `mteb-redundancy robustness -m <model> "
+            "--prompt <style>` measures each claim on every corpus, size and estimator and draws the grid of verdicts "
+            "(`verdicts.png` in its output folder).",
+            "",
+        ]
+    return lines
+
+
 def report(rows: list[RedundancyRow], fmt: str = "md") -> str:
-    """Both tables of Tsukagoshi & Sasano (ID, IsoScore) with intervals, the paper's rows, the Gaussian
-    baseline and the paired comparisons, as Markdown; or one CSV of the figures."""
+    """A table per statistic (TwoNN ID and IsoScore as in Tsukagoshi & Sasano's Tables 1-2, then every
+    other registered estimator the results hold) with intervals, the paper's rows, the Gaussian
+    baseline, the verdicts on the paper's claims and the paired comparisons, as Markdown; or one CSV
+    of the figures."""
+    measures = [s.name for s in statistics(rows)] or [s.name for s in _FIRST_STATISTICS]
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        for i, measure in enumerate(("twonn", "isoscore")):
+        for i, measure in enumerate(measures):
             header, body = _cells(rows, measure, csv_columns=True)
             if i == 0:
                 writer.writerow(["measure", *header])
@@ -131,6 +218,7 @@ def report(rows: list[RedundancyRow], fmt: str = "md") -> str:
     gaussian = {r.model: r.value("gaussian_isoscore", "none") for r in rows}
     notes = ", ".join(f"{m}: {g:.4f}" for m, g in gaussian.items() if g is not None)
     sentences = findings(rows)
+    verdicts = claim_table(rows)
     intervals = rows[0].scores.get("uncertainty")
     ci_note = (
         f"Values in brackets: {covers(intervals['confidence'], intervals['n_points'])} texts ({intervals['scheme']} over the texts; the "
@@ -138,14 +226,15 @@ def report(rows: list[RedundancyRow], fmt: str = "md") -> str:
         if intervals
         else ""
     )
+    tables = "".join(f"### {_statistic(rows, m).label} ({rows[0].task})\n\n{table(rows, m)}\n\n" for m in measures)
     return (
-        f"### TwoNN intrinsic dimension ({rows[0].task})\n\n{table(rows, 'twonn')}\n\n"
-        f"### IsoScore ({rows[0].task})\n\n{table(rows, 'isoscore')}\n\n"
-        f"{ci_note}Rows marked (paper) are {PAPER_SOURCE}: another corpus, shown for comparison, not a check, and only "
+        tables
+        + f"{ci_note}Rows marked (paper) are {PAPER_SOURCE}: another corpus, shown for comparison, not a check, and only "
         "beside the configuration the paper measured (its prompt style, full dimension, no quantization, float32). "
         "Cells marked (derived) are not printed in the paper: E5's classification and clustering use its query: prefix, "
         "so they repeat its query: figures.\n\n"
         f"IsoScore of an isotropic Gaussian at the same (m, n): {notes}\n"
+        + (("\n### Tsukagoshi & Sasano's claims: classification and clustering below the retrieval query\n\n" + "\n".join(verdicts)) if verdicts else "")
         + (("\n### Paired comparisons with the retrieval-query prompt\n\n" + "\n".join(sentences) + "\n") if sentences else "")
     )
 

@@ -31,6 +31,7 @@ class StudyError(ValueError):
 class StudyResult:
     out: Path
     variant: str
+    precision: str = "float32"  # what the encoder ran in; the paper's rows stand only beside float32
     redundancy: Any = None  # the Redundancy task's scores
     displacement: Any = None  # the displacement task's scores
     sweep: Any = None  # a SweepResult
@@ -157,7 +158,7 @@ def run_study(
     cache = mteb.ResultCache(out)
     variant = str(VariantName(model, prompt))
     encoder = get_encoder(variant, device=device, cache=embedding_cache, show_progress=show_progress, precision=precision)
-    result = StudyResult(out=out, variant=variant)
+    result = StudyResult(out=out, variant=variant, precision=encoder.precision)
     if redundancy is not None:
         result.redundancy = _evaluate(encoder, redundancy, cache, batch_size)
     if displacement is not None:

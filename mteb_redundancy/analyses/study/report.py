@@ -9,9 +9,15 @@ from mteb_redundancy._io import atomic_write_text, csv_text, markdown_table, sav
 
 
 def _redundancy_section(result, task) -> tuple[list[str], list[Path]]:
-    from mteb_redundancy.analyses.redundancy.report import RedundancyRow, figure, report
+    import dataclasses
 
-    rows = [RedundancyRow(result.variant, task.metadata.name, result.redundancy)]
+    from mteb_redundancy.analyses.redundancy.report import RedundancyRow, figure, report
+    from mteb_redundancy.models.names import parse_variant_name
+
+    # named as redundancy-table names a result: with its precision where that is not float32
+    precision = None if result.precision == "float32" else result.precision
+    name = str(dataclasses.replace(parse_variant_name(result.variant), precision=precision))
+    rows = [RedundancyRow(name, task.metadata.name, result.redundancy)]
     out = result.out
     files = [atomic_write_text(out / "redundancy.csv", report(rows, "csv"))]
     fig = figure(rows)

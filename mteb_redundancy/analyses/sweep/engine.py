@@ -238,8 +238,8 @@ class SweepResult:
         return text
 
     def to_markdown(self) -> str:
-        """Per task type and per task, a table of scores (x100) with one row per curve and one
-        column per d."""
+        """Per task type and (where a type has more than one task) per task, a table of scores (x100)
+        with one row per curve and one column per d."""
         dims = sorted({row.dim for row in self.rows})
         full_dims = {row.dim for row in self.rows if row.is_full}
         header_dims = [f"{d} (full)" if d in full_dims else str(d) for d in dims]
@@ -256,6 +256,13 @@ class SweepResult:
         metrics = _metrics_by_type(self.rows)
         for task_type, curves in self.curves().items():
             out += table(f"{task_type} ({metrics[task_type]})", curves)
+        tasks_of_type: dict[str, set[str]] = {}
+        for row in self.rows:
+            tasks_of_type.setdefault(row.task_type, set()).add(row.task)
+        if all(len(tasks) == 1 for tasks in tasks_of_type.values()):
+            # a table per task would repeat its type's table
+            named = ", ".join(f"{task_type}: {next(iter(tasks))}" for task_type, tasks in tasks_of_type.items())
+            return "\n".join([*out, f"One task per task type ({named}): each type's mean is that task's score.", ""])
         out += ["## Score per task (x100)", ""]
         for task in sorted({row.task for row in self.rows}):
             single = SweepResult([row for row in self.rows if row.task == task])
