@@ -382,8 +382,11 @@ def load_variant(model_name: str, revision: str | None = None, device: str | Non
 def with_settings(spec, max_seq_length: int | None = None, backend_options: Mapping[str, Any] | None = None):
     """``spec`` with ``max_seq_length`` and the given ``backend_options`` (merged into the spec's own)
     in place of its own, checked as every ``ModelSpec`` field is (``ModelSpecTypeError``), and the
-    settings that differ from the registered ones. ``None`` keeps a field. The precision has its own
-    way in (``precision=``), which the variant's experiment records; it is refused here."""
+    settings that differ from the registered ones: every option given with another value than the
+    spec's, even one the backend would default to (not every option that changes the vectors is in
+    the cache key's settings; PromptEOL's demonstrations are in its prompt). ``None`` keeps a field.
+    The precision has its own way in (``precision=``), which the variant's experiment records; it is
+    refused here."""
     fields: dict[str, Any] = {}
     if max_seq_length is not None:
         fields["max_seq_length"] = max_seq_length
