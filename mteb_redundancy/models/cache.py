@@ -1,11 +1,13 @@
 """A prompt-aware, on-disk embedding cache. No MTEB import, no pickle.
 
 Keyed on model id + revision, the exact prompt (prefix, suffix, pooling rule), the side the model
-sees and the text. It stores full-dimension vectors only: every reduced dimension is computed from
-them, so a sweep over d encodes once.
+sees, the precision, any other setting that changes the vectors (``CacheKey.settings``: a maximum
+sequence length, a backend option such as ``normalize_output``) and the text. It stores
+full-dimension vectors only: every reduced dimension is computed from them, so a sweep over d
+encodes once.
 
-Layout: ``<root>/<namespace>/`` per (model, revision, prompt, side), with ``namespace.json``
-describing it, and shards written once each: ``<id>.npy`` (float32 vectors, ``allow_pickle=False``)
+Layout: ``<root>/<namespace>/`` per (model, revision, prompt, side, precision, settings), with
+``namespace.json`` describing it, and shards written once each: ``<id>.npy`` (float32 vectors, ``allow_pickle=False``)
 and ``<id>.json`` (the text keys, the vectors' shape and the SHA-256 of the ``.npy`` file). Each file
 is written to a temporary name and renamed into place, the manifest last, so a shard without a
 manifest is invisible. A shard whose bytes do not match its manifest is deleted and its texts are
@@ -26,7 +28,7 @@ import json
 import logging
 import os
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,12 +115,30 @@ def _check_manifest(manifest) -> None:
         raise ValueError("shape does not match the keys")
 
 
+def canonical_settings(settings) -> tuple[tuple[str, str | int | float | bool | None], ...]:
+    """``settings`` (a mapping, or pairs) as ``CacheKey.settings`` holds them: sorted by name, each
+    value a JSON scalar. A ``TypeError`` names a value that is not one (it could not be hashed the
+    same way twice)."""
+    items = settings.items() if isinstance(settings, Mapping) else settings
+    pairs = tuple(sorted((str(name), value) for name, value in items))
+    for name, value in pairs:
+        if not (value is None or isinstance(value, (str, int, float, bool))):
+            raise TypeError(f"Cache key setting {name!r} must be a string, number, boolean or null; got {value!r} ({type(value).__name__}).")
+    if len({name for name, _ in pairs}) != len(pairs):
+        raise ValueError(f"Cache key settings name one setting twice: {[name for name, _ in pairs]}.")
+    return pairs
+
+
 @dataclass(frozen=True)
 class CacheKey:
     """What a cached vector depends on. ``precision`` is a field of its own, so no revision string can
-    pass for another precision. ``weights`` is the local weights' fingerprint; it is recorded with the
-    namespace (and warned about when it changes) but is not part of it: a revision promises that the
-    files behind it never change."""
+    pass for another precision. ``settings`` holds every other setting that changes the vectors but is
+    neither the revision, the prompt nor the precision (``{"max_seq_length": 128}``,
+    ``{"normalize_output": False}``; given as a mapping or pairs, kept sorted): it enters the namespace
+    only when it is not empty, so the keys of models without such settings are those of before.
+    ``weights`` is the local weights' fingerprint; it is recorded with the namespace (and warned
+    about when it changes) but is not part of it: a revision promises that the files behind it never
+    change."""
 
     model_id: str
     revision: str | None
@@ -126,15 +146,23 @@ class CacheKey:
     side: str
     precision: str = "float32"
     weights: str | None = None
+    settings: tuple[tuple[str, str | int | float | bool | None], ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "settings", canonical_settings(self.settings))
 
     @property
     def namespace(self) -> str:
-        fields = [_FORMAT_VERSION, self.model_id, self.revision, self.prompt, self.side]
+        fields: list = [_FORMAT_VERSION, self.model_id, self.revision, self.prompt, self.side]
         if self.precision != "float32":
             # float32 namespaces are those of before; any other precision is a sixth field, which no
             # revision can spell (before, "|precision=<p>" was appended to the revision).
             fields.append(self.precision)
-        return hashlib.sha256(json.dumps(fields).encode("utf-8")).hexdigest()[:24]
+        if self.settings:
+            # A JSON object, which no string field can spell; without settings the list (and so every
+            # namespace written before settings were keyed) is unchanged.
+            fields.append(dict(self.settings))
+        return hashlib.sha256(json.dumps(fields, sort_keys=True).encode("utf-8")).hexdigest()[:24]
 
 
 class EmbeddingCache:
@@ -349,7 +377,7 @@ class EmbeddingCache:
             # A new namespace, or one written before widths and fingerprints were recorded.
             info = {
                 "model_id": key.model_id, "revision": key.revision, "precision": key.precision, "prompt": key.prompt,
-                "side": key.side, "weights": key.weights, **info, "width": self.width(key) or int(vectors.shape[1]),
+                "side": key.side, "settings": dict(key.settings), "weights": key.weights, **info, "width": self.width(key) or int(vectors.shape[1]),
             }
             atomic_write_bytes(description, json.dumps(info, indent=1).encode("utf-8"))
             self._namespaces[folder.name] = info

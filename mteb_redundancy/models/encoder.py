@@ -48,7 +48,7 @@ DEFAULT_BATCH_SIZE = 32
 def _check_no_blocked_source(model_id: str) -> None:
     """Without the hub, a model with no local weights can only come from a plugin: if the plugin
     variable kept installed plugins out, say so now rather than fail later with the hub's error."""
-    from mteb_redundancy.models.backends.sentence_transformers import hub_offline
+    from mteb_redundancy.models.backends.transformers_common import hub_offline
     from mteb_redundancy.plugins import PLUGINS_VARIABLE, get_registry
 
     blocked = get_registry().blocked
@@ -165,7 +165,21 @@ class PromptedEncoder(AbsEncoder):
         # are encoded again; with a revision the fingerprint is only recorded (and warned about).
         revision = self.revision or f"path:{self.location}@{self.weights_fingerprint}"
         weights = None if self.weights_fingerprint == "hub" else self.weights_fingerprint
-        return CacheKey(self.spec.model_id, revision, prompt.key, "text", precision=self.precision, weights=weights)
+        return CacheKey(
+            self.spec.model_id, revision, prompt.key, "text", precision=self.precision, weights=weights,
+            settings=self.vector_settings,
+        )
+
+    @property
+    def vector_settings(self) -> dict[str, Any]:
+        """The settings besides revision, prompt and precision that change this encoder's vectors, as
+        its cache key holds them: ``max_seq_length`` where the spec sets it, and what the backend
+        reports (``vector_settings``, see ``models.backends``). Empty for a model run as it comes."""
+        settings: dict[str, Any] = {}
+        if self.spec.max_seq_length is not None:
+            settings["max_seq_length"] = self.spec.max_seq_length
+        settings.update(getattr(self.backend, "vector_settings", None) or {})
+        return settings
 
     @functools.cached_property
     def weights_fingerprint(self) -> str:

@@ -83,9 +83,18 @@ class ModelSpec:
         What runs the model: ``sentence-transformers`` (any model ``SentenceTransformer`` loads), ``prompteol`` (any
         causal LM: last-token embeddings, PromptEOL) or ``instructor`` (any transformers encoder:
         mean pooling over the text's tokens); or any backend a plugin registers (``register_backends``).
+    trust_remote_code:
+        Whether the model folder's own code may run (a real boolean).
+    max_seq_length:
+        Tokens per input (longer inputs are truncated); ``None``: the model's own. Part of the
+        embedding cache key when set.
     backend_options:
-        The backend's options: ``prompteol`` takes ``demonstrations`` (``[sentence, word]`` pairs,
-        PromptEOL's in-context examples) and ``dtype``; ``instructor`` takes ``dtype``.
+        The backend's options, checked when the backend is built (an unknown one is refused with the
+        closest names): ``sentence-transformers`` takes ``precision`` and ``normalize_output``
+        (``false`` drops the model's final ``Normalize`` module: the pooled vectors before L2
+        normalisation); ``prompteol`` takes ``demonstrations`` (``[sentence, word]`` pairs,
+        PromptEOL's in-context examples) and ``dtype``; ``instructor`` takes ``dtype``. An option
+        that changes the vectors is part of the embedding cache key (``models.backends``).
     meta:
         Fields for MTEB's ``ModelMeta`` (``n_parameters``, ``license``, ``release_date``,
         ``languages``, ``reference``...), used where MTEB has no metadata of its own.

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+from collections.abc import Mapping
 from typing import Any
 
 from mteb.models import ModelMeta
@@ -33,8 +34,16 @@ from mteb_redundancy.plugins import Registry, get_registry
 # Options a loader call may carry besides the variant's own (MTEB passes ``device``; ``embed_dim`` is
 # MTEB's check of the dimension, already made against ``ModelMeta.embed_dim``).
 _LOADER_OPTIONS = (
-    "variant", "prompt", "dim", "reduction", "normalize", "quantization", "precision", "cache", "show_progress", "embed_dim"
+    "variant", "prompt", "dim", "reduction", "normalize", "quantization", "precision", "cache", "show_progress", "embed_dim",
+    "max_seq_length", "backend_options",
 )
+
+
+class ChangedSettingsError(RuntimeError):
+    """An encoder loaded with settings other than its model's registered ones (``get_encoder(...,
+    max_seq_length=..., backend_options=...)``) asked for its MTEB metadata, i.e. to be evaluated:
+    MTEB would file its results as the variant's own. Not an ``AttributeError``, so that
+    ``hasattr``/``getattr`` with a default do not hide it."""
 
 
 class UnknownModelError(KeyError):
@@ -173,10 +182,33 @@ def experiment_meta(meta: ModelMeta, variant: VariantName, precision: str | None
 class VariantEncoder(PromptedEncoder):
     """A ``PromptedEncoder`` whose ``mteb_model_meta`` is always its variant's experiment: MTEB sets
     the attribute after the loader returns (with whatever kwargs the caller passed); here it becomes
-    the variant's own experiment kwargs, with the precision the encoder really runs in."""
+    the variant's own experiment kwargs, with the precision the encoder really runs in.
+
+    ``changed_settings`` are the model's settings this encoder was loaded with in place of the
+    registered ones (``max_seq_length``, backend options). Its vectors are its own and so is its
+    cache namespace (``CacheKey.settings``), but the variant's name and experiment do not say them:
+    such an encoder serves ``embed`` and refuses MTEB evaluation (reading ``mteb_model_meta`` raises
+    :class:`ChangedSettingsError`), rather than file its results as the variant's."""
+
+    def __init__(self, *args: Any, changed_settings: Mapping[str, Any] | None = None, **kwargs: Any):
+        self.__dict__["_changed_settings"] = dict(changed_settings or {})
+        super().__init__(*args, **kwargs)
+
+    @property
+    def changed_settings(self) -> dict[str, Any]:
+        return dict(self.__dict__.get("_changed_settings", {}))
 
     @property
     def mteb_model_meta(self) -> ModelMeta | None:
+        changed = self.__dict__.get("_changed_settings")
+        if changed:
+            raise ChangedSettingsError(
+                f"{self.__dict__.get('variant')} was loaded with settings other than its registered ones "
+                f"({', '.join(f'{k}={v!r}' for k, v in changed.items())}): MTEB would record its results as the "
+                "variant's own. Use such an encoder for embed() only (its vectors have their own cache "
+                "namespace); to evaluate the configuration with MTEB, register it as a model of its own "
+                "(a models.toml entry or a plugin's ModelSpec with these settings)."
+            )
         return self.__dict__.get("_mteb_model_meta")
 
     @mteb_model_meta.setter
@@ -318,7 +350,8 @@ def _variant_of_call(model_name: str, kwargs: dict[str, Any]) -> VariantName:
 def load_variant(model_name: str, revision: str | None = None, device: str | None = None, **kwargs: Any):
     """MTEB loader for every registered variant (``ModelMeta.loader``). MTEB calls it with the base
     model's name and the variant's experiment kwargs (``prompt``, ``dim``, ``reduction``,
-    ``precision``); a variant name as ``model_name`` works too."""
+    ``precision``); a variant name as ``model_name`` works too. ``max_seq_length`` and
+    ``backend_options`` replace the spec's (:func:`with_settings`, :func:`get_encoder`)."""
     registry = get_registry()
     variant = _variant_of_call(model_name, kwargs)
     spec = _base_spec(variant.base, registry)
@@ -330,6 +363,7 @@ def load_variant(model_name: str, revision: str | None = None, device: str | Non
     if source is not None and source.weights:
         # Files that are not the hub's (a quantized copy) must not share cached vectors with it.
         revision = f"{revision}+{source.weights}"
+    spec, changed = with_settings(spec, kwargs.get("max_seq_length"), kwargs.get("backend_options"))
     precision = kwargs.get("precision") or variant.precision
     if precision and precision != "auto":
         spec = dataclasses.replace(spec, backend_options={**spec.backend_options, "precision": precision})
@@ -341,11 +375,48 @@ def load_variant(model_name: str, revision: str | None = None, device: str | Non
         device=device,
         cache=kwargs.get("cache"),
         show_progress=kwargs.get("show_progress", True),
+        changed_settings=changed,
     )
 
 
+def with_settings(spec, max_seq_length: int | None = None, backend_options: Mapping[str, Any] | None = None):
+    """``spec`` with ``max_seq_length`` and the given ``backend_options`` (merged into the spec's own)
+    in place of its own, checked as every ``ModelSpec`` field is (``ModelSpecTypeError``), and the
+    settings that differ from the registered ones: every option given with another value than the
+    spec's, even one the backend would default to (not every option that changes the vectors is in
+    the cache key's settings; PromptEOL's demonstrations are in its prompt). ``None`` keeps a field.
+    The precision has its own way in (``precision=``), which the variant's experiment records; it is
+    refused here."""
+    fields: dict[str, Any] = {}
+    if max_seq_length is not None:
+        fields["max_seq_length"] = max_seq_length
+    if backend_options is not None:
+        if isinstance(backend_options, Mapping) and "precision" in backend_options:
+            raise ValueError(f"{spec.model_id}: give the precision as precision=..., not as a backend option here.")
+        # not a table: left to ModelSpec's own check, which names the field
+        fields["backend_options"] = {**spec.backend_options, **backend_options} if isinstance(backend_options, Mapping) else backend_options
+    if not fields:
+        return spec, {}
+    changed_spec = dataclasses.replace(spec, **fields)
+    changed: dict[str, Any] = {}
+    if changed_spec.max_seq_length != spec.max_seq_length:
+        changed["max_seq_length"] = changed_spec.max_seq_length
+    missing = object()
+    for key, value in changed_spec.backend_options.items():
+        if spec.backend_options.get(key, missing) != value:
+            changed[key] = value
+    return changed_spec, changed
+
+
 def get_encoder(
-    name: str, *, device: str | None = None, cache=None, show_progress: bool = True, precision: str | None = None
+    name: str,
+    *,
+    device: str | None = None,
+    cache=None,
+    show_progress: bool = True,
+    precision: str | None = None,
+    max_seq_length: int | None = None,
+    backend_options: Mapping[str, Any] | None = None,
 ):
     """Load a registered variant (any spelling of its name) as a ``PromptedEncoder`` with its
     ``ModelMeta`` attached.
@@ -354,6 +425,14 @@ def get_encoder(
     environment's choice (``mteb_redundancy.models.precision``); the precision the encoder runs in is
     part of its experiment kwargs where it is not float32. ``cache`` and ``show_progress`` do not
     change the vectors, so they are not (as with ``mteb.get_model`` on a variant either).
+
+    ``max_seq_length`` and ``backend_options`` (merged into the model's own, e.g.
+    ``{"normalize_output": False}`` for a sentence-transformers model) replace the registered
+    ``ModelSpec``'s before the backend is built, checked as the spec's fields are; the backend refuses
+    an option it does not know. They enter the embedding cache key (``CacheKey.settings``), so the
+    vectors never mix with the variant's. An encoder whose settings so differ from the registered ones
+    is for ``embed`` only: it refuses MTEB evaluation (:class:`ChangedSettingsError`), since neither
+    its name nor its experiment records them.
     """
     import mteb
 
@@ -363,8 +442,10 @@ def get_encoder(
         raise UnknownModelError(f"{name!r} is an MTEB model, not an mteb-redundancy variant. {suggest_names(name)}")
     if precision:
         variant = dataclasses.replace(variant, precision=None if precision == "auto" else precision)
+    settings = {"max_seq_length": max_seq_length, "backend_options": backend_options}
     encoder = load_variant(
-        meta.name, meta.revision, device=device, cache=cache, show_progress=show_progress, variant=str(variant)
+        meta.name, meta.revision, device=device, cache=cache, show_progress=show_progress, variant=str(variant),
+        **{key: value for key, value in settings.items() if value is not None},
     )
     encoder.mteb_model_meta = meta
     return encoder

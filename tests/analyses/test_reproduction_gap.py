@@ -44,6 +44,10 @@ def test_configured_encoders_change_the_vectors_and_keep_them_apart_in_the_cache
     raw = configured_encoder(variant, cache=cache, raw=True, show_progress=False)
     keys = {e.cache_key(prompt) for e in (base, short, raw)}
     assert len(keys) == 3
+    # the settings have a field of their own in the key: the revision is the model's, untagged
+    assert {k.revision for k in keys} == {base.revision} and {k.settings for k in keys} == {
+        (), (("max_seq_length", 16),), (("normalize_output", False),)
+    }
     S, R = short.embed(texts, prompt), raw.embed(texts, prompt)
     assert short.texts_encoded == raw.texts_encoded == 4  # nothing served from the baseline's vectors
     assert np.all(np.sum(S * X, axis=1) < 0.999)
@@ -52,3 +56,10 @@ def test_configured_encoders_change_the_vectors_and_keep_them_apart_in_the_cache
     assert np.allclose(R / norms[:, None], X, atol=2e-3)  # the same direction, before normalisation
     with pytest.raises(ValueError, match="max_length"):
         configured_encoder(variant, cache=cache, max_length=0)
+    # vectors of other settings than the variant's are never filed as its MTEB results
+    from mteb_redundancy.models.variants import ChangedSettingsError
+
+    for encoder in (short, raw):
+        with pytest.raises(ChangedSettingsError):
+            encoder.mteb_model_meta
+    assert base.mteb_model_meta.name == MINILM

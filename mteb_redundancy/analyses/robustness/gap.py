@@ -4,8 +4,8 @@ Used by ``benchmarks/reproduce_gap.py`` (docs/reproduction.md). Two pieces:
 
 * :func:`configured_encoder`: the project's encoder of a variant with one setting changed (maximum
   sequence length, precision, or the model's own L2 normalisation removed). The changed setting is
-  written into the revision of the embedding cache's key, so its vectors never mix with the default
-  ones and a rerun is served from the cache.
+  part of the embedding cache's key (its precision field, or its settings), so its vectors never mix
+  with the default ones and a rerun is served from the cache.
 * :func:`factor_effects`: TwoNN ID and IsoScore of a configuration against the baseline, with the
   project's paired split-half intervals (``estimators.bootstrap``). Where the two configurations embed
   the same texts (row i is text i in both) the difference is paired; where they do not (another text
@@ -16,7 +16,6 @@ Used by ``benchmarks/reproduce_gap.py`` (docs/reproduction.md). Two pieces:
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -37,48 +36,18 @@ def configured_encoder(
     show_progress: bool = True,
 ):
     """``get_encoder(variant)`` with ``max_length`` tokens per input (longer inputs are truncated) and,
-    with ``raw``, without the model's final L2 normalisation (a sentence-transformers model's
-    ``Normalize`` module). Each change is recorded in the cache key's revision."""
+    with ``raw``, without the model's final L2 normalisation (the sentence-transformers backend's
+    ``normalize_output = false``). Both are settings of the loaded model, so they are part of the
+    embedding cache key (``CacheKey.settings``), and such an encoder is for ``embed`` only (it refuses
+    MTEB evaluation, ``variants.ChangedSettingsError``)."""
     from mteb_redundancy.models.variants import get_encoder
 
-    encoder = get_encoder(variant, cache=cache, show_progress=show_progress, precision=precision)
-    tags = []
-    if max_length is not None:
-        if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 8:
-            raise ValueError(f"max_length must be a whole number of tokens (at least 8), got {max_length!r}.")
-        # the backend reads spec.max_seq_length when it loads the model
-        encoder.spec = dataclasses.replace(encoder.spec, max_seq_length=max_length)
-        encoder.backend.spec = encoder.spec
-        tags.append(f"max_length={max_length}")
-    if raw:
-        if not hasattr(encoder.backend, "_model") or type(encoder.backend).__name__ != "SentenceTransformerBackend":
-            raise ValueError(
-                f"Raw (unnormalised) vectors need a sentence-transformers backend; {variant} uses "
-                f"{type(encoder.backend).__name__}. Leave the normalisation factor out."
-            )
-        load = encoder.backend.load
-
-        def load_without_normalize():
-            from sentence_transformers import SentenceTransformer
-            from sentence_transformers.models import Normalize
-
-            model = load()
-            modules = [module for module in model if not isinstance(module, Normalize)]
-            if len(modules) == len(model):
-                return model  # nothing to remove: the model's vectors are raw already
-            stripped = SentenceTransformer(modules=modules, device=str(model.device))
-            stripped.max_seq_length = model.max_seq_length
-            encoder.backend._model = stripped
-            encoder.backend.load = lambda: stripped
-            return stripped
-
-        encoder.backend.load = load_without_normalize
-        tags.append("raw")
-    if tags:
-        # the same revision the cache key would otherwise use (a local folder's fingerprint), tagged
-        base = encoder.revision or f"path:{encoder.location}@{encoder.weights_fingerprint}"
-        encoder.revision = f"{base}|" + "|".join(tags)
-    return encoder
+    if max_length is not None and (isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 8):
+        raise ValueError(f"max_length must be a whole number of tokens (at least 8), got {max_length!r}.")
+    return get_encoder(
+        variant, cache=cache, show_progress=show_progress, precision=precision, max_seq_length=max_length,
+        backend_options={"normalize_output": False} if raw else None,
+    )
 
 
 def _row(interval) -> dict[str, float]:

@@ -4,7 +4,15 @@
 the backend named by ``ModelSpec.backend`` and registered through the ``register_backends`` hook. A
 backend has ``encode(texts, prompt, batch_size)``, ``embed_dim`` and ``load()``; it loads its
 weights only when it first has to encode, so a run served from the embedding cache never loads the
-model.
+model. It checks its ``ModelSpec.backend_options`` when it is built, before any weights load.
+
+Two optional attributes go into the embedding cache's key (``PromptedEncoder.cache_key``):
+``precision`` (a string, ``float32`` where absent) and ``vector_settings``, a dict of the options that
+change the vectors besides the precision, the prompt and ``ModelSpec.max_seq_length`` (JSON scalars,
+e.g. ``{"normalize_output": False}``), listing only those that differ from the backend's default, so
+that a model run at its defaults keeps its cache namespace. A backend without it reports none: a
+backend option that changes the vectors must be reported there, or its vectors are served from the
+cache under the default's key.
 """
 
 from __future__ import annotations

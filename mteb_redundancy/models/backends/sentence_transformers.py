@@ -1,4 +1,9 @@
-"""Backend for any model that ``sentence_transformers.SentenceTransformer`` loads."""
+"""Backend for any model that ``sentence_transformers.SentenceTransformer`` loads.
+
+``ModelSpec.backend_options``: ``precision`` (``models.precision``) and ``normalize_output``
+(default ``true``; ``false`` drops the model's own final ``Normalize`` module, so the vectors are the
+pooled ones before L2 normalisation). ``ModelSpec.max_seq_length`` sets the tokens per input.
+"""
 
 from __future__ import annotations
 
@@ -7,26 +12,34 @@ import threading
 
 import numpy as np
 
+from mteb_redundancy.models.backends.transformers_common import check_options, hub_offline
 from mteb_redundancy.models.precision import resolve_precision
 from mteb_redundancy.models.spec import ModelSpec
 from mteb_redundancy.models.styles import Prompt
 
 
-def hub_offline() -> bool:
-    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+OPTIONS = ("precision", "normalize_output")
 
 
 class SentenceTransformerBackend:
     """The model reads ``Prompt.apply(text)``, as under every backend. With ``pool_text_only``
     (INSTRUCTOR) the prompt's prefix goes to ``SentenceTransformer.encode(prompt=...)`` instead, which
     puts it back in front and leaves its tokens out of pooling. In bfloat16 the model runs under
-    autocast (``models.precision``)."""
+    autocast (``models.precision``). Options are checked here, before any weights load."""
 
     def __init__(self, spec: ModelSpec, location: str, device: str | None = None, precision: str | None = None):
+        options = check_options(spec, OPTIONS, "sentence-transformers")
+        normalize_output = options.get("normalize_output", True)
+        if not isinstance(normalize_output, bool):
+            raise ValueError(
+                f"{spec.model_id}: backend option normalize_output must be true or false (a boolean, not a "
+                f"string); got {normalize_output!r} ({type(normalize_output).__name__})."
+            )
         self.spec = spec
         self.location = location
         self.device = device
-        self.precision = resolve_precision(precision or spec.backend_options.get("precision"), device)
+        self.precision = resolve_precision(precision or options.get("precision"), device)
+        self.normalize_output = normalize_output
         self._model = None
         self._lock = threading.Lock()
 
@@ -45,8 +58,16 @@ class SentenceTransformerBackend:
                 )
                 if self.spec.max_seq_length:
                     model.max_seq_length = self.spec.max_seq_length
+                if not self.normalize_output:
+                    _drop_final_normalize(model)
                 self._model = model
         return self._model
+
+    @property
+    def vector_settings(self) -> dict[str, bool]:
+        """The options that change the vectors, where they differ from the default (the cache key's
+        ``settings``; the precision is a field of its own)."""
+        return {} if self.normalize_output else {"normalize_output": False}
 
     def _autocast(self, model):
         import contextlib
@@ -84,3 +105,16 @@ class SentenceTransformerBackend:
             for module, value in zip(poolings, included):
                 module.include_prompt = value
         return np.asarray(vectors, dtype=np.float32)
+
+
+def _drop_final_normalize(model) -> None:
+    """Remove the model's trailing ``Normalize`` modules, in place: what is left ends with pooling (or
+    a dense layer after it), and every other setting of the loaded model stays. A model without one
+    gives its vectors unchanged."""
+    try:
+        from sentence_transformers.sentence_transformer.modules import Normalize
+    except ImportError:  # sentence-transformers before the modules moved
+        from sentence_transformers.models import Normalize
+
+    while len(model) and isinstance(model[-1], Normalize):
+        del model[len(model) - 1]

@@ -1,6 +1,7 @@
 """What the plain-transformers backends (``prompteol``, ``instructor``) share: where and in what
 precision the model runs, how it is loaded, which ``backend_options`` they accept, and the
-length-sorted batching that keeps padding (and memory) small."""
+length-sorted batching that keeps padding (and memory) small. The sentence-transformers backend
+shares the check of its options and whether the hub is off."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ import os
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from mteb_redundancy.models.backends.sentence_transformers import hub_offline
 from mteb_redundancy.models.spec import ModelSpec
 
 DTYPES = ("float32", "bfloat16", "float16")
+
+
+def hub_offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 def check_options(spec: ModelSpec, allowed: Sequence[str], backend: str) -> Mapping[str, Any]:
