@@ -8,7 +8,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from mteb_redundancy._io import markdown_table, new_figure, save_figure
+from mteb_redundancy._io import markdown_table, new_figure, save_figure, shared_legend
 from mteb_redundancy.analyses.redundancy.measure import PROMPT_TYPES
 from mteb_redundancy.analyses.redundancy.paper_reference import SOURCE as PAPER_SOURCE
 from mteb_redundancy.analyses.redundancy.paper_reference import DERIVED_TYPES, paper_configuration, paper_figures
@@ -240,26 +240,34 @@ def report(rows: list[RedundancyRow], fmt: str = "md") -> str:
 
 
 def figure(rows: list[RedundancyRow]):
-    """ID and IsoScore against d (log-2 axis), one line per model and prompt type."""
-    fig = new_figure(figsize=(12, 4.5))
+    """ID and IsoScore against d (log-2 axis), one line per model and prompt type, one legend under
+    both panels."""
+    import math
+
+    curves = [
+        (row, prompt_type, row.scores["prompt_types"].get(prompt_type, {}).get("by_dimension") or [])
+        for row in rows
+        for prompt_type in PROMPT_TYPES
+    ]
+    curves = [c for c in curves if c[2]]
+    columns = 2 if any(len(row.model) > 40 for row, _, _ in curves) else 5
+    legend_height = 0.3 + 0.25 * math.ceil(max(1, len(curves)) / columns)  # inches
+    fig = new_figure(figsize=(12, 4.5 + legend_height))
     axes = fig.subplots(1, 2)
-    for row in rows:
-        for prompt_type in PROMPT_TYPES:
-            curve = row.scores["prompt_types"].get(prompt_type, {}).get("by_dimension") or []
-            if not curve:
-                continue
-            label = f"{row.model} / {COLUMN_TITLES[prompt_type]}"
-            dims = [p["d"] for p in curve]
-            axes[0].plot(dims, [p["twonn"] for p in curve], marker="o", label=label)
-            axes[1].plot(dims, [p["isoscore"] for p in curve], marker="o", label=label)
+    for row, prompt_type, curve in curves:
+        label = f"{row.model} / {COLUMN_TITLES[prompt_type]}"
+        dims = [p["d"] for p in curve]
+        axes[0].plot(dims, [p["twonn"] for p in curve], marker="o", label=label)
+        axes[1].plot(dims, [p["isoscore"] for p in curve], marker="o", label=label)
     for ax, title in zip(axes, ("TwoNN intrinsic dimension", "IsoScore")):
         ax.set_xscale("log", base=2)
         ax.set_xlabel("dimension d (first d coordinates unless the variant says otherwise)")
         ax.set_ylabel(title)
         ax.set_title(f"{title} against d ({rows[0].task})")
         ax.grid(alpha=0.3)
-    axes[1].legend(fontsize=7, loc="best")
-    fig.tight_layout()
+    if curves:
+        shared_legend(fig, columns=columns)
+    fig.tight_layout(rect=(0, legend_height / (4.5 + legend_height), 1, 1))
     return fig
 
 

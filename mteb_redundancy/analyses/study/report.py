@@ -62,7 +62,7 @@ def write_report(result, *, redundancy_task=None, displacement_task=None) -> lis
         f"# Study: {result.variant}",
         "",
         "The measurements of Tsukagoshi & Sasano (2025) for one model and prompt style: redundancy (TwoNN "
-        "intrinsic dimension, IsoScore) per prompt type, the score of each task type against the embedding "
+        "intrinsic dimension, IsoScore, and every other registered estimator) per prompt type, the score of each task type against the embedding "
         "dimension, and how far task instructions move the embeddings (Ogawa et al.). Every figure comes "
         "from the MTEB result files under `results/`.",
         "",
