@@ -10,6 +10,7 @@ The file is ``$MTEB_REDUNDANCY_MODELS`` or ``~/.config/mteb-redundancy/models.to
     dims = [48, 96]                    # optional, besides 2, 4, 8, ..., full
     embed_dim = 768                    # optional: needed to pre-register reduced dims
     trust_remote_code = false          # only if you trust the model's code
+    max_seq_length = 256               # optional: tokens per input (part of the embedding cache's key)
     prefixes = { query = "query: ", document = "passage: " }
     instructions = { WikiTopicClassification = "Classify the article" }
     backend = "prompteol"              # optional: sentence-transformers (default), prompteol, instructor
