@@ -86,40 +86,45 @@ def curves_figure(result):
     import matplotlib
     from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator
 
-    rows, columns = len(result.estimators), len(result.curves)
-    fig = new_figure(figsize=(4.6 * columns, 3.4 * rows + 1.1))
-    axes = fig.subplots(rows, columns, squeeze=False)
+    panels = [(estimator, curve) for estimator in result.estimators for curve in result.curves]
+    # a panel per (estimator, corpus): a row per estimator, a column per corpus; one corpus wraps in two columns
+    columns = len(result.curves) if len(result.curves) > 1 else min(2, len(panels))
+    rows = -(-len(panels) // columns)
+    title_height, legend_height = 0.8, 0.5  # inches
+    height = 3.4 * rows + title_height + legend_height
+    fig = new_figure(figsize=(max(4.6 * columns, 7.5), height))
+    axes = fig.subplots(rows, columns, squeeze=False).ravel()
+    for ax in axes[len(panels):]:
+        ax.set_visible(False)
     palette = matplotlib.colormaps["tab10"]
     types = list(dict.fromkeys(t for curve in result.curves for t in curve.prompts))
     colour = {t: palette(i % palette.N) for i, t in enumerate(types)}
-    for r, estimator in enumerate(result.estimators):
-        for c, curve in enumerate(result.curves):
-            ax = axes[r][c]
-            for prompt_type in curve.prompts:
-                series = [p for p in curve.series(prompt_type, estimator) if p["estimate"] is not None]
-                if not series:
-                    continue
-                ms = [p["m"] for p in series]
-                ax.plot(ms, [p["estimate"] for p in series], marker="o", markersize=3.5, color=colour[prompt_type],
-                        label=COLUMN_TITLES.get(prompt_type, prompt_type))
-                if all(p["low"] is not None for p in series):
-                    ax.fill_between(ms, [p["low"] for p in series], [p["high"] for p in series],
-                                    color=colour[prompt_type], alpha=0.18, linewidth=0)
-            ax.set_xscale("log")
-            ax.xaxis.set_major_locator(FixedLocator(curve.sizes))
-            ax.xaxis.set_major_formatter(FixedFormatter([str(m) for m in curve.sizes]))
-            ax.xaxis.set_minor_locator(NullLocator())
-            ax.set_title(f"{curve.corpus}: {get_estimator(estimator).label}", fontsize="medium")
-            ax.set_xlabel("m (texts; nested subsamples)")
-            ax.set_ylabel(get_estimator(estimator).label)
-            ax.grid(alpha=0.3)
+    for ax, (estimator, curve) in zip(axes, panels):
+        for prompt_type in curve.prompts:
+            series = [p for p in curve.series(prompt_type, estimator) if p["estimate"] is not None]
+            if not series:
+                continue
+            ms = [p["m"] for p in series]
+            ax.plot(ms, [p["estimate"] for p in series], marker="o", markersize=3.5, color=colour[prompt_type],
+                    label=COLUMN_TITLES.get(prompt_type, prompt_type))
+            if all(p["low"] is not None for p in series):
+                ax.fill_between(ms, [p["low"] for p in series], [p["high"] for p in series],
+                                color=colour[prompt_type], alpha=0.18, linewidth=0)
+        ax.set_xscale("log")
+        ax.xaxis.set_major_locator(FixedLocator(curve.sizes))
+        ax.xaxis.set_major_formatter(FixedFormatter([str(m) for m in curve.sizes]))
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.set_title(f"{curve.corpus}: {get_estimator(estimator).label}", fontsize="medium")
+        ax.set_xlabel("m (texts; nested subsamples)")
+        ax.set_ylabel(get_estimator(estimator).label)
+        ax.grid(alpha=0.3)
     fig.suptitle(
         f"{result.variant}: statistics against the number of texts m\nBands: {_pct(result.settings['confidence'])} "
         "paired split-half intervals of the expectation of the estimate at each m (not the population value)",
         fontsize="small",
     )
     shared_legend(fig)
-    fig.tight_layout(rect=(0, 0.07, 1, 0.93))
+    fig.tight_layout(rect=(0, legend_height / height, 1, 1 - title_height / height))
     return fig
 
 
