@@ -56,17 +56,23 @@ def _compute(X: Any, neighbours: Any = None) -> float:
 
 
 def _on_rows(X: Any):
-    """lPCA of any subset of X's rows from one Gram matrix of the centred rows: a subset's own centring
-    is a double centring of its block (the same non-zero spectrum as its covariance, to rounding), so
-    each subset costs one symmetric eigenvalue problem instead of a product with every coordinate."""
+    """lPCA of any subset of X's rows. A subset with no more rows than coordinates is read from one
+    Gram matrix of the centred rows (a subset's own centring is a double centring of its block: the
+    same non-zero spectrum as its covariance, to rounding), so it costs one symmetric eigenvalue
+    problem of its own size instead of a product with every coordinate. A larger subset's covariance
+    is the smaller problem; the Gram matrix is only built once such a small subset is asked for."""
     arr = as_float_matrix(X, purpose="lPCA")
-    centred = arr - arr.mean(axis=0)
-    gram = centred @ centred.T
+    gram: list[np.ndarray] = []
 
     def on(rows: np.ndarray) -> float:
-        block = gram[np.ix_(rows, rows)]
-        if block.shape[0] > arr.shape[1]:  # more rows than coordinates: the covariance is the smaller problem
+        rows = np.asarray(rows)
+        count = int(np.count_nonzero(rows)) if rows.dtype == bool else len(rows)  # a mask or indices
+        if count > arr.shape[1]:
             return _compute(arr[rows])
+        if not gram:
+            centred = arr - arr.mean(axis=0)
+            gram.append(centred @ centred.T)
+        block = gram[0][np.ix_(rows, rows)]
         means = block.mean(axis=0)
         block = block - means[None, :] - means[:, None] + means.mean()
         variances = np.linalg.eigvalsh(block)[::-1]
