@@ -102,6 +102,18 @@ def format_cell(value: Any, digits: int = 4) -> str:
     return text.replace("|", "\\|")
 
 
+def format_number(value: float | None, digits: int, *, sign: bool = False) -> str:
+    """``value`` to ``digits`` decimals (``None`` empty); one that rounds to zero reads without a minus
+    sign. ``sign``: a leading "+" on values that are not negative (for differences)."""
+    if value is None:
+        return ""
+    text = f"{value:{'+' if sign else ''}.{digits}f}"
+    if float(text) == 0.0:
+        text = text.lstrip("-+")
+        return f"+{text}" if sign else text
+    return text
+
+
 def markdown_table(header: Sequence[Any], rows: Sequence[Sequence[Any]], *, align: Sequence[str] | None = None, digits: int = 4) -> str:
     """A Markdown table. ``align`` has one of ``"left"``/``"right"`` per column (default: all ``---``)."""
     rule = {"left": "---", "right": "---:", None: "---"}

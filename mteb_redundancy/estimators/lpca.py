@@ -62,17 +62,18 @@ def _on_rows(X: Any):
     problem of its own size instead of a product with every coordinate. A larger subset's covariance
     is the smaller problem; the Gram matrix is only built once such a small subset is asked for."""
     arr = as_float_matrix(X, purpose="lPCA")
-    gram: list[np.ndarray] = []
+    gram: np.ndarray | None = None
 
     def on(rows: np.ndarray) -> float:
+        nonlocal gram
         rows = np.asarray(rows)
         count = int(np.count_nonzero(rows)) if rows.dtype == bool else len(rows)  # a mask or indices
         if count > arr.shape[1]:
             return _compute(arr[rows])
-        if not gram:
+        if gram is None:
             centred = arr - arr.mean(axis=0)
-            gram.append(centred @ centred.T)
-        block = gram[0][np.ix_(rows, rows)]
+            gram = centred @ centred.T
+        block = gram[np.ix_(rows, rows)]
         means = block.mean(axis=0)
         block = block - means[None, :] - means[:, None] + means.mean()
         variances = np.linalg.eigvalsh(block)[::-1]

@@ -8,7 +8,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from mteb_redundancy._io import markdown_table, new_figure, save_figure, shared_legend
+from mteb_redundancy._io import format_number, markdown_table, new_figure, save_figure, shared_legend
 from mteb_redundancy.analyses.redundancy.measure import PROMPT_TYPES
 from mteb_redundancy.analyses.redundancy.paper_reference import SOURCE as PAPER_SOURCE
 from mteb_redundancy.analyses.redundancy.paper_reference import DERIVED_TYPES, paper_configuration, paper_figures
@@ -180,8 +180,8 @@ def claim_table(rows: list[RedundancyRow]) -> list[str]:
                 if v.same_prompts:
                     cells.append(f"{v.verdict} (same prompts: 0 by construction)")
                 else:
-                    estimate, low, high = (x + 0.0 for x in (v.estimate, v.low, v.high))  # -0.0 reads +0.00
-                    cells.append(f"{v.verdict} ({estimate:+.{d}f} [{low:+.{d}f}, {high:+.{d}f}])")
+                    estimate, low, high = (format_number(x, d, sign=True) for x in (v.estimate, v.low, v.high))
+                    cells.append(f"{v.verdict} ({estimate} [{low}, {high}])")
             body.append([claim, *cells])
         m = int(uncertainty["n_points"])
         lines += [

@@ -8,7 +8,7 @@ import json
 import math
 from pathlib import Path
 
-from mteb_redundancy._io import atomic_write_text, csv_text, markdown_table, new_figure, save_figure, shared_legend
+from mteb_redundancy._io import atomic_write_text, csv_text, format_number, markdown_table, new_figure, save_figure, shared_legend
 from mteb_redundancy.analyses.redundancy.report import COLUMN_TITLES
 from mteb_redundancy.plugins import get_estimator
 from mteb_redundancy.analyses.robustness.verdicts import CLAIMS, COVERS, HOLDS, REVERSED, UNDECIDED
@@ -20,13 +20,6 @@ MARKS = {HOLDS: "H", REVERSED: "R", UNDECIDED: "U"}
 
 def _pct(confidence: float) -> str:
     return f"{100 * confidence:g}%"
-
-
-def _number(value: float | None, digits: int) -> str:
-    if value is None:
-        return ""
-    text = f"{value:.{digits}f}"
-    return text.lstrip("-") if float(text) == 0.0 else text
 
 
 def verdict_table(result, fmt: str = "md") -> str:
@@ -43,8 +36,8 @@ def verdict_table(result, fmt: str = "md") -> str:
     for v in result.verdicts:
         d = get_estimator(v.estimator).digits
         note = " (same prompts)" if v.same_prompts else ""
-        body.append([v.corpus, get_estimator(v.estimator).label, v.m, v.claim, _number(v.estimate, d),
-                     f"[{_number(v.low, d)}, {_number(v.high, d)}]", f"**{v.verdict}**{note}"])
+        body.append([v.corpus, get_estimator(v.estimator).label, v.m, v.claim, format_number(v.estimate, d),
+                     f"[{format_number(v.low, d)}, {format_number(v.high, d)}]", f"**{v.verdict}**{note}"])
     return markdown_table(header, body, align=["left", "left", "right", "left", "right", "right", "left"])
 
 
@@ -71,7 +64,7 @@ def curves_table(result, fmt: str = "md") -> str:
             d = get_estimator(estimator).digits
             series = {t: curve.series(t, estimator) for t in types}
             body = [
-                [point["m"], *(f"{_number(s[i]['estimate'], d)} [{_number(s[i]['low'], d)}, {_number(s[i]['high'], d)}]"
+                [point["m"], *(f"{format_number(s[i]['estimate'], d)} [{format_number(s[i]['low'], d)}, {format_number(s[i]['high'], d)}]"
                                for s in series.values())]
                 for i, point in enumerate(series[types[0]])
             ]
